@@ -1,0 +1,12 @@
+"""The Celery application. Tasks are discovered in every installed app's
+`tasks.py`; configuration comes from Django settings prefixed with CELERY_."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

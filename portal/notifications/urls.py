@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read/", views.mark_all_read, name="mark_all_read"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

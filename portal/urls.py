@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.i18n import set_language
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from portal.accounts.api import MeView
+from portal.pages import views as page_views
+from portal.pages.api import FocusAreaListView
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("me/", MeView.as_view(), name="me"),
+    path("focus-areas/", FocusAreaListView.as_view(), name="focus_areas"),
+]
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include((api_v1, "api"))),
+    path(
+        "health/",
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Cache",
+                "health_check.checks.Database",
+                "health_check.checks.Storage",
+            ]
+        ),
+        name="health",
+    ),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("comments/", include("django_comments_xtd.urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("accounts/", include("allauth.urls")),
+    path("", include("portal.accounts.urls")),
+    path("notifications/", include("portal.notifications.urls")),
+    path("search/", page_views.search, name="search"),
+    path("", include(wagtail_urls)),
+    prefix_default_language=True,
+)
+
+if settings.SERVE_MEDIA:
+    # Uploaded avatars and images. At scale, put MEDIA behind the proxy or
+    # object storage instead (docs/operations.md).
+    urlpatterns.insert(
+        0,
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    )

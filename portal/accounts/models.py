@@ -45,6 +45,10 @@ class User(AbstractUser):
             return str(_("Former member"))
         return self.display_name or self.username
 
+    def get_full_name(self) -> str:
+        # Comments and emails use this; members choose how they are shown.
+        return self.public_name
+
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})
 

@@ -358,3 +358,10 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Comments with more links than this, or with a blocked word, wait for a
+# moderator before they appear.
+COMMENTS_MAX_LINKS_BEFORE_MODERATION = env.int(
+    "COMMENTS_MAX_LINKS_BEFORE_MODERATION", default=2
+)
+COMMENTS_BLOCKED_WORDS = env.list("COMMENTS_BLOCKED_WORDS", default=[])

@@ -1,0 +1,48 @@
+"""Comment moderation shared by every app that has threaded comments.
+
+An app enables comments on a model with `comments_enable(Model)`; the
+moderator then applies the community's rules to each new comment. See
+https://django-comments-xtd.readthedocs.io/en/latest/tutorial.html#moderation
+"""
+
+import re
+
+from django.conf import settings
+from django_comments.moderation import AlreadyModerated
+from django_comments_xtd.moderation import XtdCommentModerator, moderator
+
+LINK = re.compile(r"https?://", re.IGNORECASE)
+
+
+class CommunityCommentModerator(XtdCommentModerator):
+    """Members only; link-heavy or blocked-word comments wait for a moderator;
+    removal suggestions (flags) email the site managers."""
+
+    email_notification = False
+    enable_field = None
+    removal_suggestion_notification = True
+
+    def allow(self, comment, content_object, request) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return super().allow(comment, content_object, request)
+
+    def moderate(self, comment, content_object, request) -> bool:
+        text = comment.comment or ""
+        max_links = getattr(settings, "COMMENTS_MAX_LINKS_BEFORE_MODERATION", 2)
+        if len(LINK.findall(text)) > max_links:
+            return True
+        blocked = getattr(settings, "COMMENTS_BLOCKED_WORDS", [])
+        lowered = text.lower()
+        if any(word.lower() in lowered for word in blocked):
+            return True
+        return super().moderate(comment, content_object, request)
+
+
+def comments_enable(model) -> None:
+    """Turn on moderated, threaded comments for `model`. Safe to call twice."""
+    try:
+        moderator.register(model, CommunityCommentModerator)
+    except AlreadyModerated:
+        pass

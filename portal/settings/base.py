@@ -9,6 +9,7 @@ store on a local path, so `make run` needs no service at all.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -317,6 +318,20 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat copies these into django-celery-beat's tables on start; staff can then
+# change or pause them in the Django admin ("Periodic tasks").
+CELERY_BEAT_SCHEDULE = {
+    "notifications-daily-digest": {
+        "task": "notifications.deliver_digest",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ["daily"],
+    },
+    "notifications-weekly-digest": {
+        "task": "notifications.deliver_digest",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+        "args": ["weekly"],
+    },
+}
 
 # Semantic search (portal.semantic): in-memory, a Qdrant path, or a server.
 QDRANT_URL = env("QDRANT_URL", default="")

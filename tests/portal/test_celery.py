@@ -56,3 +56,9 @@ def test_embedded_defaults_need_no_service():
     if not settings.CELERY_BROKER_URL.startswith("memory"):
         pytest.skip("this run is configured against a real broker")
     assert settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def test_beat_schedule_only_names_registered_tasks():
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks

@@ -21,6 +21,11 @@ class ProfileForm(forms.ModelForm):
         fields = ["display_name", "bio", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.avatar:
+            del self.fields["clear_avatar"]
+
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()
         if any(ord(ch) < 32 for ch in name):

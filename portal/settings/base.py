@@ -380,3 +380,4 @@ COMMENTS_MAX_LINKS_BEFORE_MODERATION = env.int(
     "COMMENTS_MAX_LINKS_BEFORE_MODERATION", default=2
 )
 COMMENTS_BLOCKED_WORDS = env.list("COMMENTS_BLOCKED_WORDS", default=[])
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party avatars; nothing leaves the site

@@ -1,4 +1,5 @@
 // Small progressive enhancements. Every page works without this file.
+document.documentElement.classList.add("js");
 document.addEventListener("DOMContentLoaded", () => {
   // The language switcher submits on change; the button stays for keyboard and no-JS users.
   document.querySelectorAll(".language-switcher select").forEach((select) => {

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install install-dev lint format migrate demo serve bench e2e clean
+.PHONY: run test install install-dev lint format migrate demo serve bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make messages: refresh the Dutch catalogue after changing UI strings
+messages: install-dev
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemessages --locale=nl --no-obsolete --add-location=file --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='docs/*' --ignore='bench/*' --ignore='static/*'
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py compilemessages --locale=nl --ignore='.venv/*'
 
 bench: install-dev
 	@for f in bench/*.py; do [ -e "$$f" ] && $(BIN)/python "$$f"; done; true

@@ -11,6 +11,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.accounts.api import MeView
+from portal.core.comments import rate_limited_comment_post
 from portal.pages import views as page_views
 from portal.pages.api import FocusAreaListView
 
@@ -19,6 +20,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("me/", MeView.as_view(), name="me"),
     path("focus-areas/", FocusAreaListView.as_view(), name="focus_areas"),
+    path("ideas/", include("ideas.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +40,8 @@ urlpatterns = [
         name="health",
     ),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Posting a comment is rate limited per member; the rest is xtd's own.
+    path("comments/post/", rate_limited_comment_post, name="comments-post-comment"),
     path("comments/", include("django_comments_xtd.urls")),
 ]
 
@@ -57,3 +61,9 @@ if settings.SERVE_MEDIA:
         0,
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     )
+
+if settings.BENCH_VIEWS:
+    # The baseline that bench/ideas_list_bench.py compares pages against.
+    from portal.core.views import bench_bare
+
+    urlpatterns.insert(0, path("bench/bare/", bench_bare, name="bench_bare"))

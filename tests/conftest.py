@@ -26,6 +26,15 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_semantic_index():
+    """Each test starts with an empty in-memory index (the model stays loaded)."""
+    from portal import semantic
+
+    semantic.reset_store()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

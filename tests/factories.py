@@ -36,3 +36,21 @@ class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
     is_superuser = True
+
+
+def make_idea(author=None, title="Dark mode in the Vonk app", body=None, **kwargs):
+    """An idea created the way a member creates one (through the service)."""
+    from ideas.services import idea_submit
+    from portal import semantic
+
+    author = author or UserFactory()
+    idea = idea_submit(
+        author=author,
+        title=title,
+        body=body or f"It would be great to have: {title}. Please consider it.",
+        **kwargs,
+    )
+    # In a test the transaction never commits, so index now as the on-commit
+    # task would.
+    semantic.index_ids(kind="idea", ids=[idea.pk])
+    return idea

@@ -30,6 +30,8 @@ class User(AbstractUser):
         help_text=_("Leave empty to follow your browser."),
     )
     is_erased = models.BooleanField(_("erased"), default=False, editable=False)
+    banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
+    ban_reason = models.CharField(_("reason for the ban"), max_length=300, blank=True)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     class Meta:

@@ -110,3 +110,34 @@ def user_erase(*, user: User) -> User:
     user.groups.clear()
     user.user_permissions.clear()
     return user
+
+
+def member_ban(*, user: User, by: User, reason: str) -> User:
+    """Stop a member from signing in or posting. Their posts stay visible;
+    staff hide individual posts where needed."""
+    if not by.is_staff:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only staff can ban members.")
+    if user.is_staff:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("Staff accounts cannot be banned here.")
+    user.banned_at = timezone.now()
+    user.ban_reason = reason.strip()[:300]
+    user.is_active = False
+    user.save(update_fields=["banned_at", "ban_reason", "is_active"])
+    logger.info("Member %s banned by %s", user.pk, by.pk)
+    return user
+
+
+def member_unban(*, user: User, by: User) -> User:
+    if not by.is_staff:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only staff can lift a ban.")
+    user.banned_at = None
+    user.ban_reason = ""
+    user.is_active = not user.is_erased
+    user.save(update_fields=["banned_at", "ban_reason", "is_active"])
+    return user

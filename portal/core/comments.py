@@ -26,6 +26,8 @@ class CommunityCommentModerator(XtdCommentModerator):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return False
+        if getattr(content_object, "comments_closed", False):
+            return False
         return super().allow(comment, content_object, request)
 
     def moderate(self, comment, content_object, request) -> bool:
@@ -46,3 +48,23 @@ def comments_enable(model) -> None:
         moderator.register(model, CommunityCommentModerator)
     except AlreadyModerated:
         pass
+
+
+def rate_limited_comment_post(request, *args, **kwargs):
+    """django-comments' post view behind a per-member rate limit."""
+    from django.http import HttpResponse
+    from django_comments.views.comments import post_comment
+    from django_ratelimit.core import is_ratelimited
+
+    if request.method == "POST" and is_ratelimited(
+        request,
+        group="comments.post",
+        key="user_or_ip",
+        rate=settings.COMMENTS_POST_RATE,
+        method="POST",
+        increment=True,
+    ):
+        return HttpResponse(
+            "You are commenting very fast. Please wait a minute.", status=429
+        )
+    return post_comment(request, *args, **kwargs)

@@ -34,6 +34,8 @@ class Notification(TimeStampedModel):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_read"),
             models.Index(fields=["email_due", "emailed_at"], name="notif_email_due"),
+            # Tasks look up (kind, recipient) so a retry never notifies twice.
+            models.Index(fields=["kind", "recipient"], name="notif_kind_recipient"),
         ]
 
     def __str__(self) -> str:

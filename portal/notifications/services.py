@@ -3,7 +3,7 @@ preferences decide where it shows up and how email is batched."""
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -91,21 +91,34 @@ def email_unsubscribe(*, user) -> None:
 def _send(user, notifications: list[Notification], *, digest: bool) -> None:
     base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     token = unsubscribe_token_make(user=user)
-    context = {
-        "user": user,
-        "notifications": notifications,
-        "digest": digest,
-        "base_url": base,
-        "unsubscribe_url": base + reverse("notifications:unsubscribe", args=[token]),
-    }
     with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {
+            "user": user,
+            "notifications": notifications,
+            "digest": digest,
+            "base_url": base,
+            "unsubscribe_url": base
+            + reverse("notifications:unsubscribe", args=[token]),
+        }
         subject = (
             translation.gettext("Your community digest")
             if digest
             else notifications[0].title
         )
         text = render_to_string("notifications/email.txt", context)
-    send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+    # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that
+    # POSTs to the link, which turns email off without signing in.
+    message = EmailMessage(
+        subject,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.send()
 
 
 def notification_email_deliver(*, notification_id: int) -> bool:

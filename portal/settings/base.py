@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.notifications",
     "portal.pages",
+    "portal.semantic",
     "ideas",
     "experts",
     "listening",
@@ -90,7 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.core.middleware.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -285,7 +286,12 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/min",
+        "user": "600/min",
+        "ideas.submit": "5/hour",
+        "ideas.vote": "60/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Seed API",
@@ -315,6 +321,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Each kind of work has a queue of its own, so a bulk re-index never delays a
+# notification; docker-compose.yml runs workers that consume all of them.
+CELERY_TASK_ROUTES = {
+    "semantic.*": {"queue": "index"},
+    "notifications.*": {"queue": "notify"},
+    "ideas.notify_*": {"queue": "notify"},
+    "listening.*": {"queue": "ingest"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -371,6 +385,8 @@ LOGGING = {
         # Wagtail logs every page action and django_tasks every index task.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "haystack": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 
@@ -381,3 +397,25 @@ COMMENTS_MAX_LINKS_BEFORE_MODERATION = env.int(
 )
 COMMENTS_BLOCKED_WORDS = env.list("COMMENTS_BLOCKED_WORDS", default=[])
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party avatars; nothing leaves the site
+
+# Ideas: moderation and abuse thresholds.
+IDEAS_FLAGS_TO_HIDE = env.int("IDEAS_FLAGS_TO_HIDE", default=3)
+IDEAS_NEW_ACCOUNT_HOURS = env.int("IDEAS_NEW_ACCOUNT_HOURS", default=48)
+IDEAS_VOTE_BURST_THRESHOLD = env.int("IDEAS_VOTE_BURST_THRESHOLD", default=10)
+IDEAS_VOTE_BURST_WINDOW_MINUTES = env.int("IDEAS_VOTE_BURST_WINDOW_MINUTES", default=60)
+# Per-member rate limits (django-ratelimit syntax: count/period).
+IDEAS_SUBMIT_RATE = env("IDEAS_SUBMIT_RATE", default="5/h")
+IDEAS_VOTE_RATE = env("IDEAS_VOTE_RATE", default="60/m")
+COMMENTS_POST_RATE = env("COMMENTS_POST_RATE", default="10/m")
+
+# portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
+# is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another
+# sentence-transformers folder; without a usable model, search is BM25 alone.
+SEMANTIC_MODEL_PATH = env("SEMANTIC_MODEL_PATH", default=None)
+SEMANTIC_EMBEDDINGS_ENABLED = env.bool("SEMANTIC_EMBEDDINGS_ENABLED", default=True)
+SEMANTIC_COLLECTION = env("SEMANTIC_COLLECTION", default="semantic")
+# Torch threads per process for embedding (0 keeps torch's default, one per core).
+SEMANTIC_TORCH_THREADS = env.int("SEMANTIC_TORCH_THREADS", default=1)
+
+# Benchmarks: routes /bench/bare/ (base.html and nothing else) for bench/*.py.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)

@@ -21,6 +21,10 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # Rate limits are tested explicitly where they matter.
 ACCOUNT_RATE_LIMITS = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+# Generous limits so tests exercise behaviour; limits are tested explicitly.
+IDEAS_SUBMIT_RATE = "1000/m"
+IDEAS_VOTE_RATE = "1000/m"
+COMMENTS_POST_RATE = "1000/m"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405

@@ -18,7 +18,11 @@ def worker(real_services):
     app.conf.task_always_eager = False
     try:
         with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=["default", "notify", "index", "ingest"],
         ) as w:
             yield w
     finally:

@@ -85,3 +85,9 @@ def test_drf_create_token_command_works(member):
 def test_health_endpoint_reports_ok(client):
     response = client.get("/health/?format=json")
     assert response.status_code == 200
+
+
+def test_api_404_is_not_redirected_to_a_language(client):
+    response = client.get("/api/v1/ideas/999999/")
+    assert response.status_code == 404
+    assert client.get("/api/v1/nope/").status_code == 404

@@ -25,6 +25,9 @@ def test_notification_is_emailed_after_commit(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Your idea is planned"
     assert "/notifications/unsubscribe/" in mail.outbox[0].body
+    headers = mail.outbox[0].extra_headers
+    assert headers["List-Unsubscribe"].startswith("<http")
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     n.refresh_from_db()
     assert n.emailed_at is not None
 

@@ -24,6 +24,8 @@ BASE_DIR = Path(settings.BASE_DIR)
 CATALOGUE = BASE_DIR / "locale" / "nl" / "LC_MESSAGES"
 PO_FILE = CATALOGUE / "django.po"
 MO_FILE = CATALOGUE / "django.mo"
+PO_NAME = PO_FILE.relative_to(BASE_DIR).as_posix()
+MO_NAME = MO_FILE.relative_to(BASE_DIR).as_posix()
 
 # Keep in step with the Makefile's `messages` target.
 IGNORED_DIRS = (".venv", "var", "tests", "docs", "bench", "static")
@@ -92,9 +94,8 @@ def parse_po(path: Path) -> tuple[dict[str, str], list[Entry]]:
             continue
         elif match := _KEYWORD.match(line):
             keyword, index, literal = match.groups()
-            if keyword in ("msgctxt", "msgid") and started and current:
-                if current[0] == "msgstr":
-                    finish()
+            if keyword in ("msgctxt", "msgid") and current and current[0] == "msgstr":
+                finish()  # A new entry with no blank line before it.
             started = True
             name = "msgstr" if keyword.startswith("msgstr") else keyword
             current = (name, int(index or 0))
@@ -137,12 +138,12 @@ def test_every_ui_string_has_a_dutch_translation():
 
     assert header.get("Language") == "nl"
     assert header.get("Plural-Forms") == "nplurals=2; plural=(n != 1);"
-    assert entries, f"{PO_FILE} has no strings at all"
+    assert entries, f"{PO_NAME} has no strings at all"
     untranslated = [str(e) for e in entries if not e.translated]
     fuzzy = [str(e) for e in entries if "fuzzy" in e.flags]
     assert not untranslated, (
         f"{len(untranslated)} UI string(s) have no Dutch translation in "
-        f"{PO_FILE.relative_to(BASE_DIR)}:\n  " + "\n  ".join(untranslated)
+        f"{PO_NAME}:\n  " + "\n  ".join(untranslated)
     )
     assert not fuzzy, (
         f"{len(fuzzy)} Dutch translation(s) are marked fuzzy; check them and "
@@ -194,7 +195,7 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     missing = [str(e) for e in extracted if e.key not in known_keys]
     assert not missing, (
         f"The code has {len(missing)} UI string(s) that are not in "
-        f"{PO_FILE.relative_to(BASE_DIR)}. {FIX}\n  " + "\n  ".join(missing)
+        f"{PO_NAME}. {FIX}\n  " + "\n  ".join(missing)
     )
 
 
@@ -213,7 +214,7 @@ def test_compiled_catalogue_matches_the_po():
         else:
             expected.update({(msgid, n): s for n, s in entry.msgstr.items()})
 
-    assert MO_FILE.exists(), f"{MO_FILE} is missing; run compilemessages"
+    assert MO_FILE.exists(), f"{MO_NAME} is missing; run compilemessages"
     with MO_FILE.open("rb") as mo:
         translations = gettext.GNUTranslations(mo)
     # Every message, header aside; the public API cannot list them.
@@ -223,7 +224,7 @@ def test_compiled_catalogue_matches_the_po():
         str(k) for k in compiled.keys() & expected.keys() if compiled[k] != expected[k]
     )
     assert not stale and not changed, (
-        f"{MO_FILE.relative_to(BASE_DIR)} is out of date with the .po; run "
+        f"{MO_NAME} is out of date with the .po; run "
         "`python manage.py compilemessages -l nl --ignore='.venv/*'` and commit "
         f"the .mo.\n  Only in one of them: {stale}\n  Different: {changed}"
     )

@@ -15,6 +15,7 @@ from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
 from portal.pages import demo_content as content
+from portal.pages.demo import demo_seeders
 from portal.pages.models import (
     CommunitySettings,
     FaqPage,
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             self._faq(home_en, nl)
             self._settings()
             staff_created = self._users(password)
+            self._app_content(home_en, nl)
         self.stdout.write(self.style.SUCCESS("Demo community ready: Vonk (EN + NL)."))
         staff_email = content.STAFF[1]
         if staff_created:
@@ -48,6 +50,16 @@ class Command(BaseCommand):
             self.stdout.write(f"Member login: {content.MEMBERS[0][1]} / {password}")
         else:
             self.stdout.write(f"Staff login: {staff_email} (password unchanged)")
+
+    def _app_content(self, home_en: HomePage, nl: Locale) -> None:
+        User = get_user_model()
+        staff = User.objects.get(email=content.STAFF[1])
+        members = {
+            u.username: u for u in User.objects.filter(email__endswith="@vonk.example")
+        }
+        for name, seeder in demo_seeders():
+            seeder(home_en=home_en, nl=nl, staff=staff, members=members)
+            self.stdout.write(f"Demo {name} ready.")
 
     def _locales(self) -> tuple[Locale, Locale]:
         en, _ = Locale.objects.get_or_create(language_code="en")

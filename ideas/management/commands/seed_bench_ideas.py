@@ -1,0 +1,505 @@
+"""Fill a database with many synthetic ideas and votes, for benchmarks.
+
+    manage.py seed_bench_ideas --ideas 100000 --votes-per-idea 10 --members 10000
+
+Rows are written directly (bulk_create, and COPY for the large tables on
+PostgreSQL), never through the services: nothing is enqueued and nothing is
+written to the semantic index. Run `manage.py rebuild_semantic_index` to make
+the ideas searchable. Counters (vote_count, follower_count, trending_score,
+last_activity_at) match the rows created, so the pages show what they would
+with real data.
+
+Bench members are named "bench-00001" and so on; bench ideas are the ideas
+they wrote. The command refuses to run when the database holds ideas other
+than the demo community's, unless --force is given; --force first deletes the
+ideas an earlier run created (and everything attached to them), then seeds
+afresh, reusing the bench members.
+"""
+
+import math
+import random
+from datetime import timedelta
+from itertools import islice
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, models, transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+from taggit.models import Tag
+from tqdm import tqdm
+
+from ideas import demo
+from ideas.models import (
+    Idea,
+    IdeaFollow,
+    IdeasIndexPage,
+    IdeaStatus,
+    StatusChange,
+    TaggedIdea,
+    Vote,
+)
+from ideas.services.common import trending_score
+from portal.core.text import markdown_to_safe_html
+from portal.pages.models import FocusArea
+
+MEMBER_PREFIX = "bench-"
+HISTORY_DAYS = 730
+BATCH = 5_000
+
+# Share of ideas per status; merged ones point at an older idea and keep no votes.
+STATUS_WEIGHTS = [
+    (IdeaStatus.NEW, 52),
+    (IdeaStatus.UNDER_REVIEW, 14),
+    (IdeaStatus.PLANNED, 7),
+    (IdeaStatus.IN_PROGRESS, 6),
+    (IdeaStatus.LAUNCHED, 9),
+    (IdeaStatus.DECLINED, 10),
+    (IdeaStatus.MERGED, 2),
+]
+HIDDEN_SHARE = 0.005
+RESPONSE_SHARE = 0.6
+
+# (English, Dutch) phrases; titles are "verb feature place [qualifier]".
+VERBS = [
+    ("Show", "Toon"),
+    ("Add", "Voeg toe:"),
+    ("Improve", "Verbeter"),
+    ("Let me change", "Laat mij aanpassen:"),
+    ("Please support", "Graag ondersteuning voor"),
+    ("Make it possible to see", "Maak zichtbaar:"),
+    ("Notify me about", "Stuur een melding over"),
+    ("Simplify", "Vereenvoudig"),
+    ("Let me download", "Laat mij downloaden:"),
+    ("Explain", "Leg uit:"),
+]
+FEATURES = [
+    ("dark mode", "donkere modus"),
+    ("solar panel yield", "opbrengst van de zonnepanelen"),
+    ("the monthly advance", "het termijnbedrag"),
+    ("meter readings", "meterstanden"),
+    ("heat pump settings", "instellingen van de warmtepomp"),
+    ("charging sessions of my charger", "laadsessies van mijn laadpaal"),
+    ("dynamic energy prices", "dynamische energieprijzen"),
+    ("gas usage", "gasverbruik"),
+    ("the annual invoice", "de jaarnota"),
+    ("contract renewal", "contractverlenging"),
+    ("smart meter data", "gegevens van de slimme meter"),
+    ("home battery status", "status van de thuisbatterij"),
+    ("peak hours", "piekuren"),
+    ("CO2 savings", "CO2-besparing"),
+    ("payment by iDEAL", "betalen met iDEAL"),
+    ("the direct debit date", "de incassodatum"),
+    ("moving house", "verhuizen"),
+    ("push notifications", "pushmeldingen"),
+    ("a home screen widget", "een widget op het beginscherm"),
+    ("export to CSV", "exporteren naar CSV"),
+    ("feed-in tariff", "terugleververgoeding"),
+    ("outage alerts", "storingsmeldingen"),
+    ("green energy origin", "herkomst van groene stroom"),
+    ("energy saving tips", "energiebespaartips"),
+]
+PLACES = [
+    ("in the app", "in de app"),
+    ("on the website", "op de website"),
+    ("in my account", "in mijn account"),
+    ("per day", "per dag"),
+    ("per month", "per maand"),
+    ("in the dashboard", "in het dashboard"),
+    ("on my phone", "op mijn telefoon"),
+    ("for every customer", "voor alle klanten"),
+    ("on the invoice", "op de factuur"),
+    ("by email", "per e-mail"),
+]
+QUALIFIERS = [
+    ("", ""),
+    ("", ""),
+    ("", ""),
+    ("for renters", "voor huurders"),
+    ("with a weekly summary", "met een weekoverzicht"),
+    ("compared to last year", "vergeleken met vorig jaar"),
+    ("for small businesses", "voor kleine bedrijven"),
+    ("without logging in", "zonder in te loggen"),
+    ("in plain language", "in gewone taal"),
+    ("for two addresses", "voor twee adressen"),
+    ("with a chart", "met een grafiek"),
+    ("before the end of the month", "voor het einde van de maand"),
+]
+REASONS = [
+    ("It saves me time every month.", "Dat scheelt me elke maand tijd."),
+    ("Then I can plan ahead.", "Dan kan ik vooruit plannen."),
+    ("Other suppliers already offer this.", "Andere leveranciers bieden dit al."),
+    ("It avoids surprises on the bill.", "Zo voorkom je verrassingen op de nota."),
+    ("My neighbours asked for it too.", "Mijn buren vroegen er ook om."),
+    ("It is hard to find right now.", "Het is nu lastig te vinden."),
+    ("I check this **every week**.", "Ik kijk hier **elke week** naar."),
+    ("The current screen is confusing.", "Het huidige scherm is verwarrend."),
+]
+TAGS = [
+    "app", "billing", "solar", "heat-pump", "data", "notifications", "moving",
+    "accessibility", "sustainability", "charging", "prices", "invoice",
+    "zonnepanelen", "termijnbedrag", "meterstanden", "laadpaal", "duurzaamheid",
+    "factuur", "verhuizen", "meldingen",
+]  # fmt: skip
+RESPONSES = [
+    ("Thanks! We are looking into this.", "Dank je! We kijken hiernaar."),
+    ("This is on our roadmap.", "Dit staat op onze planning."),
+    ("Live in the latest release.", "Staat live in de nieuwste versie."),
+    ("We won't do this, and here is why.", "Dit doen we niet, en dit is waarom."),
+]
+
+
+def _stride(members: int) -> int:
+    """A step coprime with the member count, so one idea's voters never repeat."""
+    step = 1009
+    while math.gcd(step, members) != 1:
+        step += 1
+    return step
+
+
+def _vote_counts(rng: random.Random, n: int, per_idea: int, cap: int) -> list[int]:
+    """Heavy-tailed vote counts (most ideas get a few, some get thousands)
+    that add up to n * per_idea, each at most `cap`."""
+    weights = [rng.paretovariate(1.6) for _ in range(n)]
+    total, scale = n * per_idea, n * per_idea / sum(weights)
+    counts = [min(cap, int(w * scale)) for w in weights]
+    missing = total - sum(counts)
+    i = 0
+    while missing > 0 and i < 10 * n:
+        j = rng.randrange(n)
+        if counts[j] < cap:
+            counts[j] += 1
+            missing -= 1
+        i += 1
+    return counts
+
+
+class Command(BaseCommand):
+    help = "Fill the database with synthetic ideas, members and votes (benchmarks)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--ideas", type=int, default=100_000)
+        parser.add_argument("--votes-per-idea", type=int, default=10)
+        parser.add_argument("--members", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=42, help="random seed")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Delete ideas from an earlier run and seed even if ideas exist.",
+        )
+
+    def handle(self, *args, **opts) -> None:
+        n_ideas, members = opts["ideas"], opts["members"]
+        per_idea = opts["votes_per_idea"]
+        if n_ideas < 1 or members < 1 or per_idea < 0:
+            raise CommandError("--ideas and --members must be positive.")
+        if per_idea > members:
+            raise CommandError("--votes-per-idea cannot exceed --members.")
+        demo_titles = [row[3] for row in demo.IDEAS]
+        existing = Idea.objects.exclude(title__in=demo_titles).count()
+        if existing and not opts["force"]:
+            raise CommandError(
+                f"{existing} ideas already exist; refusing to add bench data. "
+                "Use --force to replace an earlier bench run's ideas."
+            )
+        started = timezone.now()
+        if opts["force"]:
+            self._delete_bench_ideas()
+        if not IdeasIndexPage.objects.exists():
+            self.stdout.write("No ideas page yet: running seed_demo first.")
+            # The demo goes through the services, which index on commit; an
+            # in-process BM25 store keeps that away from the real index.
+            with override_settings(
+                SEMANTIC_STORE="memory", SEMANTIC_EMBEDDINGS_ENABLED=False
+            ):
+                call_command("seed_demo", stdout=self.stdout)
+        rng = random.Random(opts["seed"])  # noqa: S311 - reproducible fake data
+        member_ids = self._members(members, rng)
+        ideas, votes, history = self._ideas(
+            rng, n_ideas=n_ideas, per_idea=per_idea, member_ids=member_ids
+        )
+        with connection.cursor() as cursor:
+            for model in (Idea, Vote, StatusChange, IdeaFollow, TaggedIdea):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")  # noqa: S608
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {ideas} ideas, {votes} votes, {history} history entries "
+                f"and {len(member_ids)} bench members in {seconds:.0f} s. "
+                f"Totals now: {Idea.objects.count()} ideas, "
+                f"{Vote.objects.count()} votes, "
+                f"{get_user_model().objects.count()} users."
+            )
+        )
+        self.stdout.write(
+            "The semantic index was not touched; run rebuild_semantic_index "
+            "to make these ideas searchable."
+        )
+
+    # --- members -------------------------------------------------------------
+
+    def _members(self, count: int, rng: random.Random) -> list[int]:
+        User = get_user_model()
+        password = make_password(None)  # unusable, and hashed once
+        now = timezone.now()
+        wanted = [f"{MEMBER_PREFIX}{i:05d}" for i in range(1, count + 1)]
+        have = set(
+            User.objects.filter(username__in=wanted).values_list("username", flat=True)
+        )
+        new = [
+            User(
+                username=name,
+                email=f"{name}@bench.invalid",
+                display_name=f"Bench member {name[len(MEMBER_PREFIX) :]}",
+                language=rng.choice(("en", "nl")),
+                password=password,
+                date_joined=now - timedelta(days=rng.uniform(30, HISTORY_DAYS + 365)),
+            )
+            for name in wanted
+            if name not in have
+        ]
+        for batch in tqdm(
+            _chunks(new, BATCH), desc="members", unit="batch", disable=not new
+        ):
+            User.objects.bulk_create(batch, ignore_conflicts=True)
+        ids = dict(
+            User.objects.filter(username__in=wanted).values_list("username", "pk")
+        )
+        return [ids[name] for name in wanted]
+
+    # --- ideas, votes, history -------------------------------------------------
+
+    def _ideas(
+        self,
+        rng: random.Random,
+        *,
+        n_ideas: int,
+        per_idea: int,
+        member_ids: list[int],
+    ) -> tuple[int, int, int]:
+        now = timezone.now()
+        staff = get_user_model().objects.filter(is_staff=True).order_by("pk").first()
+        areas = list(
+            FocusArea.objects.filter(is_active=True).values_list("pk", flat=True)
+        )
+        tag_ids = [
+            Tag.objects.get_or_create(slug=name, defaults={"name": name})[0].pk
+            for name in TAGS
+        ]
+        statuses = [s for s, _w in STATUS_WEIGHTS]
+        status_weights = [w for _s, w in STATUS_WEIGHTS]
+        counts = _vote_counts(rng, n_ideas, per_idea, cap=len(member_ids))
+        # Oldest first, so ids grow with time as they would on a real site.
+        created = sorted(
+            now - timedelta(seconds=rng.uniform(0, HISTORY_DAYS * 86400))
+            for _ in range(n_ideas)
+        )
+        stride, n_members = _stride(len(member_ids)), len(member_ids)
+        html_cache: dict[str, str] = {}
+        created_ids: list[int] = []
+        totals = [0, 0, 0]  # ideas, votes, history
+        bar = tqdm(total=n_ideas, desc="ideas", unit="idea")
+        for start in range(0, n_ideas, BATCH):
+            rows, vote_rows, history_rows, follow_rows, tag_rows = [], [], [], [], []
+            for i in range(start, min(start + BATCH, n_ideas)):
+                lang = rng.randrange(2)
+                status = rng.choices(statuses, status_weights)[0]
+                if status == IdeaStatus.MERGED and not created_ids:
+                    status = IdeaStatus.NEW
+                at = created[i]
+                votes = 0 if status == IdeaStatus.MERGED else counts[i]
+                vote_times = sorted(
+                    at + (now - at) * rng.random() for _ in range(votes)
+                )
+                title = " ".join(
+                    part
+                    for part in (
+                        rng.choice(VERBS)[lang],
+                        rng.choice(FEATURES)[lang],
+                        rng.choice(PLACES)[lang],
+                        rng.choice(QUALIFIERS)[lang],
+                    )
+                    if part
+                )
+                body = " ".join(r[lang] for r in rng.sample(REASONS, rng.randint(2, 4)))
+                if body not in html_cache:
+                    html_cache[body] = markdown_to_safe_html(body)
+                author = member_ids[(i * 31) % n_members]
+                changed_at = at + (now - at) * rng.random() * 0.5
+                has_response = (
+                    status != IdeaStatus.NEW and rng.random() < RESPONSE_SHARE
+                )
+                idea = Idea(
+                    title=title[:140],
+                    body=body,
+                    body_html=html_cache[body],
+                    author_id=author,
+                    focus_area_id=rng.choice(areas)
+                    if areas and rng.random() < 0.8
+                    else None,
+                    language=("en", "nl")[lang],
+                    status=status,
+                    status_changed_at=changed_at if status != IdeaStatus.NEW else at,
+                    vote_count=votes,
+                    follower_count=1,
+                    trending_score=trending_score(votes=votes, created_at=at),
+                    last_activity_at=max([at, changed_at, *vote_times[-1:]]),
+                    merged_into_id=(
+                        rng.choice(created_ids) if status == IdeaStatus.MERGED else None
+                    ),
+                    is_hidden=rng.random() < HIDDEN_SHARE,
+                    has_official_response=has_response,
+                )
+                idea.created_at = at
+                rows.append(idea)
+                voters = [
+                    member_ids[(i * 7 + k * stride) % n_members] for k in range(votes)
+                ]
+                vote_rows.append(list(zip(voters, vote_times, strict=True)))
+                history_rows.append(
+                    (at, author, status, changed_at, has_response, lang)
+                )
+                follow_rows.append((author, at))
+                tag_rows.append(rng.sample(tag_ids, rng.choice((0, 1, 1, 2, 3))))
+            with transaction.atomic():
+                # created_at is auto_now_add: pre_save would overwrite it.
+                Idea.objects.bulk_create(rows)
+                Idea.objects.bulk_update(rows, ["created_at"], batch_size=1000)
+                totals[1] += _copy_votes(rows, vote_rows)
+                totals[2] += _copy_history(rows, history_rows, staff)
+                _copy_follows(rows, follow_rows)
+                _copy_tags(rows, tag_rows)
+            created_ids.extend(
+                idea.pk for idea in rows if idea.status != IdeaStatus.MERGED
+            )
+            totals[0] += len(rows)
+            bar.update(len(rows))
+        bar.close()
+        return totals[0], totals[1], totals[2]
+
+    def _delete_bench_ideas(self) -> None:
+        """Delete the ideas of bench members and every row that hangs off them."""
+        User = get_user_model()
+        bench_users = User.objects.filter(username__startswith=MEMBER_PREFIX)
+        ideas_sql, ideas_params = (
+            Idea.objects.filter(author__in=bench_users)
+            .values("pk")
+            .query.sql_with_params()
+        )
+        idea_table = Idea._meta.db_table
+        with transaction.atomic(), connection.cursor() as cursor:
+            for rel in Idea._meta.related_objects:
+                if rel.many_to_many or not rel.field.concrete:
+                    continue
+                table = rel.related_model._meta.db_table
+                column = rel.field.column
+                # Table and column names come from the models, not from input.
+                if rel.on_delete is models.CASCADE:
+                    action = f"DELETE FROM {table}"  # noqa: S608
+                else:
+                    action = f"UPDATE {table} SET {column} = NULL"  # noqa: S608
+                cursor.execute(
+                    f"{action} WHERE {column} IN ({ideas_sql})",  # noqa: S608
+                    ideas_params,
+                )
+            # Bench members' votes on other ideas (none unless someone voted).
+            cursor.execute(
+                f"DELETE FROM {Vote._meta.db_table} WHERE user_id IN ("  # noqa: S608
+                f"SELECT id FROM {User._meta.db_table} WHERE username LIKE %s)",
+                [f"{MEMBER_PREFIX}%"],
+            )
+            cursor.execute(
+                f"DELETE FROM {idea_table} WHERE id IN ({ideas_sql})",  # noqa: S608
+                ideas_params,
+            )
+            self.stdout.write(f"Deleted {cursor.rowcount} ideas of an earlier run.")
+
+
+def _chunks(items: list, size: int):
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> int:
+    """Write rows as they are (auto_now_add is not applied): COPY on
+    PostgreSQL, a plain multi-row INSERT elsewhere."""
+    if not rows:
+        return 0
+    table = model._meta.db_table
+    columns = ", ".join(model._meta.get_field(f).column for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+    return len(rows)
+
+
+def _copy_votes(ideas: list[Idea], votes: list[list[tuple]]) -> int:
+    rows = [
+        (idea.pk, user_id, at)
+        for idea, voters in zip(ideas, votes, strict=True)
+        for user_id, at in voters
+    ]
+    return _insert(Vote, ["idea", "user", "created_at"], rows)
+
+
+def _copy_history(ideas: list[Idea], history: list[tuple], staff) -> int:
+    """The "new" entry every idea starts with, and the staff step to its status."""
+    rows = []
+    for idea, (at, author, status, changed_at, has_response, lang) in zip(
+        ideas, history, strict=True
+    ):
+        rows.append((at, at, idea.pk, "", IdeaStatus.NEW, author, "", "", False))
+        if status != IdeaStatus.NEW:
+            response = RESPONSES[idea.pk % len(RESPONSES)][lang] if has_response else ""
+            rows.append(
+                (
+                    changed_at,
+                    changed_at,
+                    idea.pk,
+                    IdeaStatus.NEW,
+                    status,
+                    staff.pk if staff else None,
+                    response,
+                    f"<p>{response}</p>" if response else "",
+                    False,
+                )
+            )
+    fields = [
+        "created_at",
+        "updated_at",
+        "idea",
+        "from_status",
+        "to_status",
+        "changed_by",
+        "response",
+        "response_html",
+        "admits_mistake",
+    ]
+    return _insert(StatusChange, fields, rows)
+
+
+def _copy_follows(ideas: list[Idea], follows: list[tuple]) -> int:
+    rows = [
+        (idea.pk, author, at) for idea, (author, at) in zip(ideas, follows, strict=True)
+    ]
+    return _insert(IdeaFollow, ["idea", "user", "created_at"], rows)
+
+
+def _copy_tags(ideas: list[Idea], tags: list[list[int]]) -> int:
+    rows = [
+        (idea.pk, tag_id)
+        for idea, tag_ids in zip(ideas, tags, strict=True)
+        for tag_id in tag_ids
+    ]
+    return _insert(TaggedIdea, ["content_object", "tag"], rows)

@@ -168,8 +168,8 @@ def seed(*, home_en, nl, staff, members) -> None:
             setattr(page_nl, field, value)
         page_nl.save_revision().publish()
     areas = {a.slug: a for a in FocusArea.objects.all()}
-    for (author, lang, area, title, body, tags, voters, status, response, mistake,
-         comments) in IDEAS:  # fmt: skip
+    for age_days, (author, lang, area, title, body, tags, voters, status, response, mistake,
+         comments) in zip([41, 60, 12, 9, 120, 3, 1, 75], IDEAS, strict=True):  # fmt: skip
         if Idea.objects.filter(title=title).exists():
             continue
         idea = services.idea_submit(
@@ -192,3 +192,27 @@ def seed(*, home_en, nl, staff, members) -> None:
                 response=response,
                 admits_mistake=mistake,
             )
+        _backdate(idea, days=age_days)
+
+
+def _backdate(idea: Idea, *, days: int) -> None:
+    """Spread the demo over the past months, so lists and timelines look lived in."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import StatusChange
+    from .services.common import trending_score
+
+    created = timezone.now() - timedelta(days=days)
+    Idea.objects.filter(pk=idea.pk).update(
+        created_at=created,
+        trending_score=trending_score(
+            votes=Idea.objects.get(pk=idea.pk).vote_count, created_at=created
+        ),
+    )
+    changes = list(StatusChange.objects.filter(idea=idea).order_by("pk"))
+    for n, change in enumerate(changes):
+        StatusChange.objects.filter(pk=change.pk).update(
+            created_at=created + timedelta(days=n * max(days // 3, 1))
+        )

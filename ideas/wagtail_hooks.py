@@ -39,9 +39,7 @@ class IdeaViewSet(SnippetViewSet):
         "status",
         "focus_area",
         "vote_count",
-        "comment_count",
         "flag_count",
-        "is_hidden",
         "created_at",
         ActionsColumn("actions", label=_("Actions")),
     ]

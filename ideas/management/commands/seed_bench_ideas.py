@@ -48,6 +48,42 @@ from portal.pages.models import FocusArea
 MEMBER_PREFIX = "bench-"
 HISTORY_DAYS = 730
 BATCH = 5_000
+IDEA_FIELDS = [
+    "id",
+    "created_at",
+    "updated_at",
+    "title",
+    "body",
+    "body_html",
+    "author",
+    "focus_area",
+    "image",
+    "language",
+    "status",
+    "status_changed_at",
+    "vote_count",
+    "comment_count",
+    "follower_count",
+    "trending_score",
+    "last_activity_at",
+    "merged_into",
+    "is_hidden",
+    "hidden_reason",
+    "is_locked",
+    "flag_count",
+    "has_official_response",
+]
+HISTORY_FIELDS = [
+    "created_at",
+    "updated_at",
+    "idea",
+    "from_status",
+    "to_status",
+    "changed_by",
+    "response",
+    "response_html",
+    "admits_mistake",
+]
 
 # Share of ideas per status; merged ones point at an older idea and keep no votes.
 STATUS_WEIGHTS = [
@@ -159,11 +195,13 @@ def _stride(members: int) -> int:
     return step
 
 
-def _vote_counts(rng: random.Random, n: int, per_idea: int, cap: int) -> list[int]:
+def _vote_counts(rng: random.Random, n: int, total: int, cap: int) -> list[int]:
     """Heavy-tailed vote counts (most ideas get a few, some get thousands)
-    that add up to n * per_idea, each at most `cap`."""
+    that add up to `total`, each at most `cap`."""
+    if n == 0:
+        return []
     weights = [rng.paretovariate(1.6) for _ in range(n)]
-    total, scale = n * per_idea, n * per_idea / sum(weights)
+    scale = total / sum(weights)
     counts = [min(cap, int(w * scale)) for w in weights]
     missing = total - sum(counts)
     i = 0
@@ -260,10 +298,10 @@ class Command(BaseCommand):
             for name in wanted
             if name not in have
         ]
-        for batch in tqdm(
-            _chunks(new, BATCH), desc="members", unit="batch", disable=not new
-        ):
-            User.objects.bulk_create(batch, ignore_conflicts=True)
+        with tqdm(total=len(new), desc="members", unit="member") as bar:
+            for batch in _chunks(new, BATCH):
+                User.objects.bulk_create(batch, ignore_conflicts=True)
+                bar.update(len(batch))
         ids = dict(
             User.objects.filter(username__in=wanted).values_list("username", "pk")
         )
@@ -288,31 +326,45 @@ class Command(BaseCommand):
             Tag.objects.get_or_create(slug=name, defaults={"name": name})[0].pk
             for name in TAGS
         ]
-        statuses = [s for s, _w in STATUS_WEIGHTS]
-        status_weights = [w for _s, w in STATUS_WEIGHTS]
-        counts = _vote_counts(rng, n_ideas, per_idea, cap=len(member_ids))
+        statuses = rng.choices(
+            [s for s, _w in STATUS_WEIGHTS],
+            [w for _s, w in STATUS_WEIGHTS],
+            k=n_ideas,
+        )
+        statuses[0] = IdeaStatus.NEW  # a merged idea needs an older target
+        # Merged ideas' votes moved to their target; the others share them all.
+        open_positions = [i for i, s in enumerate(statuses) if s != IdeaStatus.MERGED]
+        counts = [0] * n_ideas
+        for i, c in zip(
+            open_positions,
+            _vote_counts(
+                rng, len(open_positions), per_idea * n_ideas, cap=len(member_ids)
+            ),
+            strict=True,
+        ):
+            counts[i] = c
         # Oldest first, so ids grow with time as they would on a real site.
+        span = HISTORY_DAYS * 86400
         created = sorted(
-            now - timedelta(seconds=rng.uniform(0, HISTORY_DAYS * 86400))
-            for _ in range(n_ideas)
+            now - timedelta(seconds=rng.uniform(0, span)) for _ in range(n_ideas)
         )
         stride, n_members = _stride(len(member_ids)), len(member_ids)
         html_cache: dict[str, str] = {}
-        created_ids: list[int] = []
+        first_id = _allocate_ids(Idea, n_ideas)
         totals = [0, 0, 0]  # ideas, votes, history
         bar = tqdm(total=n_ideas, desc="ideas", unit="idea")
         for start in range(0, n_ideas, BATCH):
-            rows, vote_rows, history_rows, follow_rows, tag_rows = [], [], [], [], []
+            ideas, votes, history, follows, tags = [], [], [], [], []
             for i in range(start, min(start + BATCH, n_ideas)):
+                pk, at, status = first_id + i, created[i], statuses[i]
                 lang = rng.randrange(2)
-                status = rng.choices(statuses, status_weights)[0]
-                if status == IdeaStatus.MERGED and not created_ids:
-                    status = IdeaStatus.NEW
-                at = created[i]
-                votes = 0 if status == IdeaStatus.MERGED else counts[i]
+                age = (now - at).total_seconds()
                 vote_times = sorted(
-                    at + (now - at) * rng.random() for _ in range(votes)
+                    at + timedelta(seconds=age * rng.random()) for _ in range(counts[i])
                 )
+                changed_at = at + timedelta(seconds=age * rng.random() * 0.5)
+                if status == IdeaStatus.NEW:
+                    changed_at = at
                 title = " ".join(
                     part
                     for part in (
@@ -322,60 +374,79 @@ class Command(BaseCommand):
                         rng.choice(QUALIFIERS)[lang],
                     )
                     if part
-                )
+                )[:140]
                 body = " ".join(r[lang] for r in rng.sample(REASONS, rng.randint(2, 4)))
                 if body not in html_cache:
                     html_cache[body] = markdown_to_safe_html(body)
                 author = member_ids[(i * 31) % n_members]
-                changed_at = at + (now - at) * rng.random() * 0.5
-                has_response = (
-                    status != IdeaStatus.NEW and rng.random() < RESPONSE_SHARE
+                response = ""
+                if status != IdeaStatus.NEW and rng.random() < RESPONSE_SHARE:
+                    response = RESPONSES[i % len(RESPONSES)][lang]
+                merged_into = None
+                if status == IdeaStatus.MERGED:
+                    # Any older idea that is not itself a duplicate.
+                    target = rng.randrange(i)
+                    while statuses[target] == IdeaStatus.MERGED:
+                        target = rng.randrange(i)
+                    merged_into = first_id + target
+                ideas.append(
+                    (
+                        pk,
+                        at,
+                        changed_at,
+                        title,
+                        body,
+                        html_cache[body],
+                        author,
+                        rng.choice(areas) if areas and rng.random() < 0.8 else None,
+                        "",
+                        ("en", "nl")[lang],
+                        status,
+                        changed_at,
+                        counts[i],
+                        0,
+                        1,
+                        trending_score(votes=counts[i], created_at=at),
+                        max([changed_at, *vote_times[-1:]]),
+                        merged_into,
+                        rng.random() < HIDDEN_SHARE,
+                        "",
+                        False,
+                        0,
+                        bool(response),
+                    )
                 )
-                idea = Idea(
-                    title=title[:140],
-                    body=body,
-                    body_html=html_cache[body],
-                    author_id=author,
-                    focus_area_id=rng.choice(areas)
-                    if areas and rng.random() < 0.8
-                    else None,
-                    language=("en", "nl")[lang],
-                    status=status,
-                    status_changed_at=changed_at if status != IdeaStatus.NEW else at,
-                    vote_count=votes,
-                    follower_count=1,
-                    trending_score=trending_score(votes=votes, created_at=at),
-                    last_activity_at=max([at, changed_at, *vote_times[-1:]]),
-                    merged_into_id=(
-                        rng.choice(created_ids) if status == IdeaStatus.MERGED else None
-                    ),
-                    is_hidden=rng.random() < HIDDEN_SHARE,
-                    has_official_response=has_response,
+                votes.extend(
+                    (pk, member_ids[(i * 7 + k * stride) % n_members], vote_at)
+                    for k, vote_at in enumerate(vote_times)
                 )
-                idea.created_at = at
-                rows.append(idea)
-                voters = [
-                    member_ids[(i * 7 + k * stride) % n_members] for k in range(votes)
-                ]
-                vote_rows.append(list(zip(voters, vote_times, strict=True)))
-                history_rows.append(
-                    (at, author, status, changed_at, has_response, lang)
+                history.append((at, at, pk, "", IdeaStatus.NEW, author, "", "", False))
+                if status != IdeaStatus.NEW:
+                    history.append(
+                        (
+                            changed_at,
+                            changed_at,
+                            pk,
+                            IdeaStatus.NEW,
+                            status,
+                            staff.pk if staff else None,
+                            response,
+                            f"<p>{response}</p>" if response else "",
+                            False,
+                        )
+                    )
+                follows.append((pk, author, at))
+                tags.extend(
+                    (pk, tag_id)
+                    for tag_id in rng.sample(tag_ids, rng.choice((0, 1, 1, 2, 3)))
                 )
-                follow_rows.append((author, at))
-                tag_rows.append(rng.sample(tag_ids, rng.choice((0, 1, 1, 2, 3))))
             with transaction.atomic():
-                # created_at is auto_now_add: pre_save would overwrite it.
-                Idea.objects.bulk_create(rows)
-                Idea.objects.bulk_update(rows, ["created_at"], batch_size=1000)
-                totals[1] += _copy_votes(rows, vote_rows)
-                totals[2] += _copy_history(rows, history_rows, staff)
-                _copy_follows(rows, follow_rows)
-                _copy_tags(rows, tag_rows)
-            created_ids.extend(
-                idea.pk for idea in rows if idea.status != IdeaStatus.MERGED
-            )
-            totals[0] += len(rows)
-            bar.update(len(rows))
+                totals[0] += _insert(Idea, IDEA_FIELDS, ideas)
+                totals[1] += _insert(Vote, ["idea", "user", "created_at"], votes)
+                totals[2] += _insert(StatusChange, HISTORY_FIELDS, history)
+                _insert(IdeaFollow, ["idea", "user", "created_at"], follows)
+                _insert(TaggedIdea, ["content_object", "tag"], tags)
+            bar.update(len(ideas))
         bar.close()
         return totals[0], totals[1], totals[2]
 
@@ -398,6 +469,10 @@ class Command(BaseCommand):
                 # Table and column names come from the models, not from input.
                 if rel.on_delete is models.CASCADE:
                     action = f"DELETE FROM {table}"  # noqa: S608
+                elif rel.related_model is Idea:
+                    # Bench duplicates merged into bench ideas go with them
+                    # (a merged idea without a target breaks a constraint).
+                    continue
                 else:
                     action = f"UPDATE {table} SET {column} = NULL"  # noqa: S608
                 cursor.execute(
@@ -444,62 +519,19 @@ def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> 
     return len(rows)
 
 
-def _copy_votes(ideas: list[Idea], votes: list[list[tuple]]) -> int:
-    rows = [
-        (idea.pk, user_id, at)
-        for idea, voters in zip(ideas, votes, strict=True)
-        for user_id, at in voters
-    ]
-    return _insert(Vote, ["idea", "user", "created_at"], rows)
-
-
-def _copy_history(ideas: list[Idea], history: list[tuple], staff) -> int:
-    """The "new" entry every idea starts with, and the staff step to its status."""
-    rows = []
-    for idea, (at, author, status, changed_at, has_response, lang) in zip(
-        ideas, history, strict=True
-    ):
-        rows.append((at, at, idea.pk, "", IdeaStatus.NEW, author, "", "", False))
-        if status != IdeaStatus.NEW:
-            response = RESPONSES[idea.pk % len(RESPONSES)][lang] if has_response else ""
-            rows.append(
-                (
-                    changed_at,
-                    changed_at,
-                    idea.pk,
-                    IdeaStatus.NEW,
-                    status,
-                    staff.pk if staff else None,
-                    response,
-                    f"<p>{response}</p>" if response else "",
-                    False,
-                )
+def _allocate_ids(model: type[models.Model], count: int) -> int:
+    """Reserve `count` consecutive primary keys; returns the first."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement moves the sequence past the block, so later
+            # inserts (ours or anyone's) get ids after it.
+            highest = f"SELECT COALESCE(MAX(id), 0) FROM {table}"  # noqa: S608
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST("
+                f"({highest}), nextval(pg_get_serial_sequence(%s, 'id'))) + %s)",
+                [table, table, count],
             )
-    fields = [
-        "created_at",
-        "updated_at",
-        "idea",
-        "from_status",
-        "to_status",
-        "changed_by",
-        "response",
-        "response_html",
-        "admits_mistake",
-    ]
-    return _insert(StatusChange, fields, rows)
-
-
-def _copy_follows(ideas: list[Idea], follows: list[tuple]) -> int:
-    rows = [
-        (idea.pk, author, at) for idea, (author, at) in zip(ideas, follows, strict=True)
-    ]
-    return _insert(IdeaFollow, ["idea", "user", "created_at"], rows)
-
-
-def _copy_tags(ideas: list[Idea], tags: list[list[int]]) -> int:
-    rows = [
-        (idea.pk, tag_id)
-        for idea, tag_ids in zip(ideas, tags, strict=True)
-        for tag_id in tag_ids
-    ]
-    return _insert(TaggedIdea, ["content_object", "tag"], rows)
+            return cursor.fetchone()[0] - count + 1
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        return cursor.fetchone()[0] + 1

@@ -64,10 +64,11 @@ def respond(request, idea_id: int):
             messages.success(request, _("Your response is published."))
             return redirect("wagtailsnippets_ideas_idea:list")
     history = idea.history.select_related("changed_by")
+    revisions = idea.revisions.select_related("editor")[:20]
     return render(
         request,
         "ideas/admin/respond.html",
-        {"idea": idea, "form": form, "history": history},
+        {"idea": idea, "form": form, "history": history, "revisions": revisions},
     )
 
 

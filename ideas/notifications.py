@@ -7,6 +7,7 @@ does not notify anyone twice.
 from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_comments_xtd.models import XtdComment
 
 from portal.core.text import plain_text
@@ -123,8 +124,10 @@ def vote_burst_notify(*, burst_id: int) -> int:
         if user.pk in done:
             continue
         with translation.override(user.language or "en"):
-            title = _(
-                "Unusual voting on “%(idea)s”: %(n)d new accounts in %(m)d minutes"
+            title = ngettext(
+                "Unusual voting on “%(idea)s”: %(n)d new accounts in %(m)d minute",
+                "Unusual voting on “%(idea)s”: %(n)d new accounts in %(m)d minutes",
+                burst.window_minutes,
             ) % {
                 "idea": burst.idea.title,
                 "n": burst.new_account_votes,

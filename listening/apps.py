@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ListeningConfig(AppConfig):
     name = "listening"
-    verbose_name = "Listening"
+    verbose_name = _("Listening")

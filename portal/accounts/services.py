@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import gdpr
 from .models import NotificationPreferences, User
@@ -118,11 +119,11 @@ def member_ban(*, user: User, by: User, reason: str) -> User:
     if not by.is_staff:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("Only staff can ban members.")
+        raise PermissionDenied(_("Only staff can ban members."))
     if user.is_staff:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError("Staff accounts cannot be banned here.")
+        raise ValidationError(_("Staff accounts cannot be banned here."))
     user.banned_at = timezone.now()
     user.ban_reason = reason.strip()[:300]
     user.is_active = False
@@ -135,7 +136,7 @@ def member_unban(*, user: User, by: User) -> User:
     if not by.is_staff:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("Only staff can lift a ban.")
+        raise PermissionDenied(_("Only staff can lift a ban."))
     user.banned_at = None
     user.ban_reason = ""
     user.is_active = not user.is_erased

@@ -64,7 +64,22 @@ def rate_limited_comment_post(request, *args, **kwargs):
         method="POST",
         increment=True,
     ):
+        from django.utils.translation import gettext
+
         return HttpResponse(
-            "You are commenting very fast. Please wait a minute.", status=429
+            gettext("You are commenting very fast. Please wait a minute."), status=429
         )
     return post_comment(request, *args, **kwargs)
+
+
+def comment_flag_received(*, comment) -> bool:
+    """Hide a comment once enough members have reported it; staff review it in
+    the Django admin ("Comments") and can publish it again. Returns whether the
+    comment is hidden now."""
+    from django_comments.models import CommentFlag
+
+    reports = comment.flags.filter(flag=CommentFlag.SUGGEST_REMOVAL).count()
+    if comment.is_public and reports >= settings.COMMENTS_FLAGS_TO_HIDE:
+        comment.is_public = False
+        comment.save(update_fields=["is_public"])
+    return not comment.is_public

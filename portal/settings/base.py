@@ -396,6 +396,8 @@ COMMENTS_MAX_LINKS_BEFORE_MODERATION = env.int(
     "COMMENTS_MAX_LINKS_BEFORE_MODERATION", default=2
 )
 COMMENTS_BLOCKED_WORDS = env.list("COMMENTS_BLOCKED_WORDS", default=[])
+# Member reports that hide a comment until a moderator has looked at it.
+COMMENTS_FLAGS_TO_HIDE = env.int("COMMENTS_FLAGS_TO_HIDE", default=3)
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party avatars; nothing leaves the site
 
 # Ideas: moderation and abuse thresholds.

@@ -82,3 +82,26 @@ def test_member_can_flag_a_comment(member_client, other_member, commentable, cli
     response = member_client.post(f"/comments/flag/{comment.pk}/")
     assert response.status_code == 302
     assert comment.flags.filter(flag="removal suggestion").exists()
+
+
+def test_enough_reports_hide_a_comment(client, other_member, commentable, settings):
+    from tests.factories import UserFactory
+
+    settings.COMMENTS_FLAGS_TO_HIDE = 2
+    client.force_login(other_member)
+    _post(client, commentable, "Something rude")
+    comment = XtdComment.objects.get()
+    for reporter in UserFactory.create_batch(2):
+        client.force_login(reporter)
+        client.post(f"/comments/flag/{comment.pk}/")
+    comment.refresh_from_db()
+    assert comment.is_public is False
+
+
+def test_commenting_is_rate_limited(member_client, commentable, settings):
+    settings.COMMENTS_POST_RATE = "2/m"
+    responses = [
+        _post(member_client, commentable, f"Comment number {n}") for n in range(3)
+    ]
+    assert [r.status_code for r in responses] == [302, 302, 429]
+    assert XtdComment.objects.count() == 2

@@ -121,6 +121,7 @@ class IdeaListView(APIView):
             status=request.query_params.get("status", ""),
             focus_area=request.query_params.get("focus_area", "")[:60],
             search=request.query_params.get("search", "")[:200],
+            with_text=True,
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)

@@ -33,6 +33,10 @@ ROADMAP_STATUSES = [IdeaStatus.PLANNED, IdeaStatus.IN_PROGRESS]
 VOTABLE_STATUSES = OPEN_STATUSES
 
 
+# Ideas anyone may see in lists: not hidden, not merged into another idea.
+PUBLIC_IDEA = Q(is_hidden=False) & ~Q(status=IdeaStatus.MERGED)
+
+
 class TaggedIdea(TaggedItemBase):
     content_object = ParentalKey(
         "ideas.Idea", on_delete=models.CASCADE, related_name="tagged_items"
@@ -100,6 +104,23 @@ class Idea(ClusterableModel, TimeStampedModel):
             ),
             models.Index(fields=["focus_area", "status"], name="idea_focus_status"),
             models.Index(fields=["is_hidden", "flag_count"], name="idea_moderation"),
+            # The public list ("all statuses") filters on exactly this
+            # condition and orders by one of these columns, so these partial
+            # indexes let PostgreSQL read the first page straight off an index
+            # instead of sorting every public idea.
+            *[
+                models.Index(
+                    fields=[f"-{column}", "-id"],
+                    name=f"idea_public_{short}",
+                    condition=PUBLIC_IDEA,
+                )
+                for column, short in [
+                    ("trending_score", "trending"),
+                    ("vote_count", "votes"),
+                    ("created_at", "new"),
+                    ("last_activity_at", "active"),
+                ]
+            ],
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import get_language
 
 from .models import (
+    PUBLIC_IDEA,
     ROADMAP_STATUSES,
     Idea,
     IdeaFollow,
@@ -42,7 +43,7 @@ def ideas_index_url(*, language: str | None = None) -> str:
 
 def idea_queryset_public() -> QuerySet[Idea]:
     """Ideas anyone may see: not hidden, not merged away."""
-    return Idea.objects.filter(is_hidden=False).exclude(status=IdeaStatus.MERGED)
+    return Idea.objects.filter(PUBLIC_IDEA)
 
 
 def _with_member_state(qs: QuerySet[Idea], user) -> QuerySet[Idea]:
@@ -65,6 +66,7 @@ def idea_list(
     tag: str = "",
     search: str = "",
     statuses: list[str] | None = None,
+    with_text: bool = False,
 ) -> QuerySet[Idea]:
     qs = idea_queryset_public()
     if statuses:
@@ -78,12 +80,11 @@ def idea_list(
     if search:
         for word in search.split()[:8]:
             qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
-    qs = _with_member_state(qs, user)
-    return (
-        qs.select_related("author", "focus_area")
-        .prefetch_related("tags")
-        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
-    )
+    qs = _with_member_state(qs, user).select_related("author", "focus_area")
+    if not with_text:
+        # Pages list titles only; leaving the text out keeps each row small.
+        qs = qs.defer("body", "body_html", "author__bio", "author__password")
+    return qs.prefetch_related("tags").order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
 def idea_detail(*, idea_id: int, user=None) -> Idea | None:

@@ -9,6 +9,9 @@
   `QDRANT_URL`) with a dense vector (MiniLM, 384 dimensions, cosine) and a sparse
   BM25 vector per document (see `sparse.py`). `QdrantHybridRetriever` fuses the
   two with reciprocal rank fusion inside Qdrant, in one round trip.
+- "qdrant-edge": Qdrant Edge, an in-process Rust shard next to `QDRANT_PATH`
+  with HNSW, sparse and payload indexes, queried directly rather than through
+  Haystack; see `edge.py`. Like "qdrant-path", one process at a time.
 
 Each process opens its store once, lazily: the embedded Qdrant takes a file
 lock, so only one process may hold `QDRANT_PATH` (use a server as soon as web
@@ -39,11 +42,11 @@ from haystack.components.retrievers.in_memory import (
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DuplicatePolicy
 
-from . import embedding
+from . import edge, embedding
 from .documents import Hit, SemanticDocument
 from .sparse import TOKEN_PATTERN, BM25SparseDocumentEmbedder, BM25SparseTextEmbedder
 
-STORES = ("memory", "qdrant-memory", "qdrant-path", "qdrant-server")
+STORES = ("memory", "qdrant-memory", "qdrant-path", "qdrant-edge", "qdrant-server")
 DEFAULT_COLLECTION = "semantic"
 # Keys that `portal.semantic` sets on every stored document.
 RESERVED_META = frozenset({"kind", "object_id"})
@@ -104,6 +107,9 @@ class Engine:
             self.store.write_documents(
                 haystack_documents, policy=DuplicatePolicy.OVERWRITE
             )
+
+    def optimize(self) -> None:
+        """Nothing to do: these stores keep no index that needs building."""
 
     def delete(self, *, kind: str, object_ids: Iterable[int]) -> None:
         ids = [document_id(kind, object_id) for object_id in object_ids]
@@ -195,7 +201,7 @@ _lock = threading.RLock()
 _local_store_lock = threading.RLock()
 _no_lock = contextlib.nullcontext()
 _store: tuple[tuple, Any] | None = None
-_engines: dict[tuple[tuple, bool], Engine] = {}
+_engines: dict[tuple[tuple, bool], "Engine | edge.EdgeEngine"] = {}
 
 
 def _store_key() -> tuple:
@@ -206,6 +212,8 @@ def _store_key() -> tuple:
     if name == "qdrant-memory":
         return (name, collection)
     if name == "qdrant-path":
+        return (name, collection, str(settings.QDRANT_PATH))
+    if name == "qdrant-edge":
         return (name, collection, str(settings.QDRANT_PATH))
     if name == "qdrant-server":
         if not getattr(settings, "QDRANT_URL", ""):
@@ -220,6 +228,8 @@ def _store_key() -> tuple:
 
 def _open_store(key: tuple) -> Any:
     name = key[0]
+    if name == "qdrant-edge":
+        return edge.open_shard(edge.shard_path(key[2], key[1]))
     if name == "memory":
         return InMemoryDocumentStore(
             bm25_tokenization_regex=TOKEN_PATTERN,
@@ -258,12 +268,19 @@ def _open_store(key: tuple) -> Any:
 
 
 def _close(store: Any) -> None:
+    if type(store).__name__ == "EdgeShard":
+        edge.close_shard(store)
+        return
     close = getattr(store, "close", None)
     if close is not None:
         close()
 
 
-def _build(name: str, store: Any, hybrid: bool) -> Engine:
+def _build(name: str, store: Any, hybrid: bool) -> "Engine | edge.EdgeEngine":
+    if name == "qdrant-edge":
+        return edge.EdgeEngine(
+            store, hybrid=hybrid, lock=_local_store_lock, max_chars=MAX_DOCUMENT_CHARS
+        )
     query = Pipeline()
     embed = Pipeline()
     if name == "memory":
@@ -325,7 +342,7 @@ def _build(name: str, store: Any, hybrid: bool) -> Engine:
     )
 
 
-def current() -> Engine:
+def current() -> "Engine | edge.EdgeEngine":
     """The engine for the configured store; opens it on first use."""
     global _store
     key = _store_key()

@@ -135,4 +135,6 @@ def rebuild(
         engine.delete(kind=kind, object_ids=before - seen)
         counts[kind] = len(seen)
         logger.info("semantic: rebuilt %s: %d documents", kind, len(seen))
+    # Build the indexes (HNSW for "qdrant-edge") once, after all the writes.
+    engine.optimize()
     return counts

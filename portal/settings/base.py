@@ -351,7 +351,7 @@ CELERY_BEAT_SCHEDULE = {
 QDRANT_URL = env("QDRANT_URL", default="")
 QDRANT_PATH = env("QDRANT_PATH", default=str(VAR_DIR / "qdrant"))
 SEMANTIC_STORE = env(
-    "SEMANTIC_STORE", default="qdrant-server" if QDRANT_URL else "qdrant-path"
+    "SEMANTIC_STORE", default="qdrant-server" if QDRANT_URL else "qdrant-edge"
 )
 
 # Content Security Policy (django-csp 4). htmx and our scripts are served from

@@ -95,7 +95,7 @@ def test_embedded_defaults_need_no_service():
     assert lines[1] == "True memory://"
     assert lines[2].endswith("LocMemCache")
     assert lines[3].endswith("console.EmailBackend")
-    assert lines[4].startswith("qdrant-path ") and "/var/qdrant" in lines[4]
+    assert lines[4].startswith("qdrant-edge ") and "/var/qdrant" in lines[4]
 
 
 def test_test_settings_are_not_debug():

@@ -66,10 +66,14 @@ def corpus() -> Corpus:
     return corpus
 
 
-@pytest.fixture(params=["memory", "qdrant-memory"])
-def store(request, settings) -> str:
-    """Runs a test once on Haystack's in-memory store and once on Qdrant."""
+@pytest.fixture(params=["memory", "qdrant-memory", "qdrant-edge"])
+def store(request, settings, tmp_path) -> str:
+    """Runs a test on Haystack's in-memory store, on Qdrant, and on Qdrant Edge.
+
+    The Qdrant Edge shard lives in the test's tmp dir (QDRANT_PATH + "-edge").
+    """
     settings.SEMANTIC_STORE = request.param
+    settings.QDRANT_PATH = str(tmp_path / "qdrant")
     return request.param
 
 

@@ -116,9 +116,10 @@ def test_similar_rejects_filters_it_cannot_apply(corpus, filters):
         semantic.similar("iDEAL", kinds=[KIND], filters=filters)
 
 
-def test_qdrant_and_memory_engines_agree_on_the_top_hit(settings, corpus):
+def test_qdrant_and_memory_engines_agree_on_the_top_hit(settings, corpus, tmp_path):
+    settings.QDRANT_PATH = str(tmp_path / "qdrant")
     tops = {}
-    for store in ("memory", "qdrant-memory"):
+    for store in ("memory", "qdrant-memory", "qdrant-edge"):
         settings.SEMANTIC_STORE = store
         semantic.rebuild(kinds=[KIND])
         tops[store] = [
@@ -127,3 +128,4 @@ def test_qdrant_and_memory_engines_agree_on_the_top_hit(settings, corpus):
         ]
 
     assert tops["memory"] == tops["qdrant-memory"] == [[1], [5], [4]]
+    assert tops["qdrant-edge"] == [[1], [5], [4]]

@@ -93,7 +93,10 @@ def merge(request, idea_id: int):
                 )
                 return redirect("ideas_admin:merges")
     candidates = selectors.idea_similar(
-        text=f"{source.title}\n{source.body[:500]}", k=6, exclude_id=source.pk
+        text=f"{source.title}\n{source.body[:500]}",
+        k=6,
+        exclude_id=source.pk,
+        min_relative_score=0.0,
     )
     return render(
         request,

@@ -122,8 +122,19 @@ def idea_latest_for_home(*, request=None, limit: int = 5) -> list[Idea]:
     )
 
 
-def idea_similar(*, text: str, k: int = 5, exclude_id: int | None = None) -> list[Idea]:
-    """Open ideas that look like `text`, best first (portal.semantic)."""
+def idea_similar(
+    *,
+    text: str,
+    k: int = 5,
+    exclude_id: int | None = None,
+    min_relative_score: float = 0.5,
+) -> list[Idea]:
+    """Public ideas that look like `text`, best first (portal.semantic).
+
+    Fused (RRF) scores have no absolute scale, so weak matches are cut relative
+    to the best one: a member typing a title sees only real candidates, not
+    the k nearest ideas whatever they are about.
+    """
     from portal import semantic
 
     hits = semantic.similar(
@@ -132,6 +143,11 @@ def idea_similar(*, text: str, k: int = 5, exclude_id: int | None = None) -> lis
         k=k + 1,
         filters={"visible": True},
     )
-    ids = [h.object_id for h in hits if h.object_id != exclude_id][:k]
+    top = max((h.score for h in hits), default=0.0)
+    ids = [
+        h.object_id
+        for h in hits
+        if h.object_id != exclude_id and h.score >= top * min_relative_score
+    ][:k]
     by_id = idea_queryset_public().select_related("focus_area").in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]

@@ -239,6 +239,8 @@ def test_similar_ideas_appear_while_typing(client, ideas_page, member):
     assert response.status_code == 200
     assert b"Dark mode in the Vonk app" in response.content
     assert b"Vote for this instead" in response.content
+    # Weak matches are cut relative to the best one.
+    assert b"Pay the monthly bill by iDEAL" not in response.content
     assert client.get("/en/ideas/similar/", {"title": "ab"}).content.strip() == b""
 
 

@@ -326,3 +326,18 @@ def test_comments_are_closed_on_locked_ideas(client, member, staff, ideas_page):
 def test_home_page_lists_latest_ideas(client, ideas_page):
     make_idea(title="Home page idea here")
     assert b"Home page idea here" in client.get("/en/").content
+
+
+def test_visitors_get_a_login_link_and_a_cached_list(
+    client, ideas_page, django_assert_max_num_queries
+):
+    make_idea(title="Cached list idea here")
+    first = client.get("/en/ideas/")
+    assert b'class="vote-button" href="/en/accounts/login/?next=' in first.content
+    assert b"csrfmiddlewaretoken" not in first.content.split(b'id="idea-list"')[1]
+    with django_assert_max_num_queries(16) as cached:
+        second = client.get("/en/ideas/")
+    assert second.content.count(b"Cached list idea here") == 1
+    assert not any(
+        'FROM "ideas_idea"' in q["sql"] and "LIMIT" in q["sql"] for q in cached
+    )

@@ -1,12 +1,16 @@
 """Views for the ideas pages. They validate, call one service and render."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -18,6 +22,22 @@ from .forms import IdeaFilterForm, IdeaFlagForm, IdeaSubmitForm
 from .models import IdeaStatus
 
 PAGE_SIZE = 20
+LIST_COUNT_SECONDS = 20
+
+
+class CachedCountPaginator(Paginator):
+    """Counting 100k public ideas costs more than fetching a page of them;
+    the total for a given filter may be 20 seconds old."""
+
+    def __init__(self, *args, count_key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return cache.get_or_set(
+            self.count_key, lambda: self.object_list.count(), LIST_COUNT_SECONDS
+        )
 
 
 def _limited(request: HttpRequest, group: str, rate: str) -> bool:
@@ -35,7 +55,15 @@ def idea_index(request: HttpRequest, page) -> HttpResponse:
     form = IdeaFilterForm(request.GET or None, focus_areas=areas)
     filters = form.cleaned() if request.GET else {"sort": "trending"}
     ideas = selectors.idea_list(user=request.user, **filters)
-    page_obj = Paginator(ideas, PAGE_SIZE).get_page(request.GET.get("page"))
+    count_key = (
+        "ideas:count:"
+        + hashlib.blake2b(
+            repr(sorted(filters.items())).encode(), digest_size=12
+        ).hexdigest()
+    )
+    page_obj = CachedCountPaginator(ideas, PAGE_SIZE, count_key=count_key).get_page(
+        request.GET.get("page")
+    )
     querystring = request.GET.copy()
     querystring.pop("page", None)
     template = "ideas/includes/idea_list.html" if request.htmx else "ideas/index.html"

@@ -223,6 +223,32 @@ class Gunicorn:
             time.sleep(0.5)
         raise RuntimeError(f"gunicorn not ready after {timeout:.0f} s ({last})")
 
+    def wait_settled(self, timeout: float = 120.0) -> float:
+        """Wait until the workers are idle: portal/wsgi.py loads torch and the
+        embedding model in a background thread of every worker, which would
+        otherwise compete with the first measurements. Returns seconds waited."""
+        start = time.monotonic()
+        previous = self._worker_cpu_seconds()
+        quiet = 0
+        while time.monotonic() - start < timeout and quiet < 3:
+            time.sleep(1.0)
+            current = self._worker_cpu_seconds()
+            busy = sum(current.get(pid, 0) - previous.get(pid, 0) for pid in current)
+            quiet = quiet + 1 if busy < 0.05 else 0
+            previous = current
+        return time.monotonic() - start
+
+    def _worker_cpu_seconds(self) -> dict[int, float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        result = {}
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            result[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        return result
+
     def worker_pids(self) -> list[int]:
         pids = []
         for stat in Path("/proc").glob("[0-9]*/stat"):

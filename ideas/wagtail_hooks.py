@@ -1,6 +1,5 @@
 """The ideas staff console in the Wagtail admin."""
 
-from django import forms
 from django.urls import include, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -94,19 +93,6 @@ class IdeasGroup(SnippetViewSetGroup):
 register_snippet(IdeasGroup)
 
 
-class StatusChangeForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("New status"),
-        choices=[(v, lbl) for v, lbl in IdeaStatus.choices if v != IdeaStatus.MERGED],
-    )
-    response = forms.CharField(
-        label=_("Official response (optional)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=5000,
-    )
-
-
 @hooks.register("register_bulk_action")
 class ChangeStatusBulkAction(SnippetBulkAction):
     display_name = _("Change status")
@@ -114,7 +100,7 @@ class ChangeStatusBulkAction(SnippetBulkAction):
     aria_label = _("Change the status of the selected ideas")
     template_name = "ideas/admin/bulk_status.html"
     action_priority = 20
-    form_class = StatusChangeForm
+    form_class = admin_views.RespondForm
     models = [Idea]
 
     def check_perm(self, obj) -> bool:
@@ -126,17 +112,26 @@ class ChangeStatusBulkAction(SnippetBulkAction):
             "user": self.request.user,
             "status": self.cleaned_form.cleaned_data["status"],
             "response": self.cleaned_form.cleaned_data["response"],
+            "admits_mistake": self.cleaned_form.cleaned_data["admits_mistake"],
         }
 
     @classmethod
-    def execute_action(cls, objects, user=None, status="", response="", **kwargs):
+    def execute_action(
+        cls, objects, user=None, status="", response="", admits_mistake=False, **kwargs
+    ):
         changed = 0
         for idea in objects:
             if idea.status == status and not response:
                 continue
             if idea.status == IdeaStatus.MERGED:
                 continue
-            services.idea_respond(idea=idea, by=user, status=status, response=response)
+            services.idea_respond(
+                idea=idea,
+                by=user,
+                status=status,
+                response=response,
+                admits_mistake=admits_mistake,
+            )
             changed += 1
         return changed, 0
 

@@ -161,34 +161,22 @@ class IdeaVoteView(APIView):
     throttle_scope = "ideas.vote"
     throttle_classes = [ScopedRateThrottle]
 
-    def _idea(self, idea_id: int) -> Idea:
-        return get_object_or_404(Idea, pk=idea_id)
+    def _apply(self, request: Request, idea_id: int, service) -> Response:
+        idea = get_object_or_404(Idea, pk=idea_id)
+        try:
+            service(idea=idea, user=request.user)
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            _raise_drf(exc)
+        fresh = selectors.idea_detail(idea_id=idea_id, user=request.user)
+        return Response(IdeaSerializer(fresh).data)
 
     @extend_schema(request=None, responses=IdeaSerializer)
     def post(self, request: Request, idea_id: int) -> Response:
-        idea = self._idea(idea_id)
-        try:
-            services.idea_vote(idea=idea, user=request.user)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
-        return Response(
-            IdeaSerializer(
-                selectors.idea_detail(idea_id=idea_id, user=request.user)
-            ).data
-        )
+        return self._apply(request, idea_id, services.idea_vote)
 
     @extend_schema(request=None, responses=IdeaSerializer)
     def delete(self, request: Request, idea_id: int) -> Response:
-        idea = self._idea(idea_id)
-        try:
-            services.idea_unvote(idea=idea, user=request.user)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
-        return Response(
-            IdeaSerializer(
-                selectors.idea_detail(idea_id=idea_id, user=request.user)
-            ).data
-        )
+        return self._apply(request, idea_id, services.idea_unvote)
 
 
 class IdeaSimilarView(APIView):

@@ -5,3 +5,26 @@ from django.utils.translation import gettext_lazy as _
 class ExpertsConfig(AppConfig):
     name = "experts"
     verbose_name = _("Expertcare")
+
+    def ready(self) -> None:
+        from portal import semantic
+        from portal.core.comments import comments_enable
+        from portal.pages.sections import register_home_section
+
+        from .models import Answer
+        from .selectors import expert_top_for_home, question_open_for_home
+        from .semantic_docs import answer_documents, question_documents
+
+        comments_enable(Answer)
+        semantic.register_kind("question", loader=question_documents)
+        semantic.register_kind("answer", loader=answer_documents)
+        register_home_section(
+            "open_questions",
+            items=question_open_for_home,
+            item_template="experts/includes/home_question.html",
+        )
+        register_home_section(
+            "top_experts",
+            items=expert_top_for_home,
+            item_template="experts/includes/home_expert.html",
+        )

@@ -291,6 +291,9 @@ REST_FRAMEWORK = {
         "user": "600/min",
         "ideas.submit": "5/hour",
         "ideas.vote": "60/min",
+        "experts.ask": "5/hour",
+        "experts.answer": "20/hour",
+        "experts.helpful": "60/min",
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -327,6 +330,7 @@ CELERY_TASK_ROUTES = {
     "semantic.*": {"queue": "index"},
     "notifications.*": {"queue": "notify"},
     "ideas.notify_*": {"queue": "notify"},
+    "experts.notify_*": {"queue": "notify"},
     "listening.*": {"queue": "ingest"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -344,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.deliver_digest",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
         "args": ["weekly"],
+    },
+    "experts-sla-sweep": {
+        "task": "experts.sla_sweep",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
@@ -409,6 +417,14 @@ IDEAS_VOTE_BURST_WINDOW_MINUTES = env.int("IDEAS_VOTE_BURST_WINDOW_MINUTES", def
 IDEAS_SUBMIT_RATE = env("IDEAS_SUBMIT_RATE", default="5/h")
 IDEAS_VOTE_RATE = env("IDEAS_VOTE_RATE", default="60/m")
 COMMENTS_POST_RATE = env("COMMENTS_POST_RATE", default="10/m")
+
+# Expertcare: per-member rate limits, and extra personal-data patterns that
+# private cases redact ("name=regex", comma separated), next to the built-in
+# email, phone, IBAN and order-number patterns (experts/redaction.py).
+EXPERTS_ASK_RATE = env("EXPERTS_ASK_RATE", default="5/h")
+EXPERTS_ANSWER_RATE = env("EXPERTS_ANSWER_RATE", default="20/h")
+EXPERTS_HELPFUL_RATE = env("EXPERTS_HELPFUL_RATE", default="60/m")
+REDACTION_EXTRA_PATTERNS = env.list("REDACTION_EXTRA_PATTERNS", default=[])
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
 # is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another

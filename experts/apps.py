@@ -8,9 +8,12 @@ class ExpertsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import semantic
+        from portal.accounts import gdpr as accounts_gdpr
         from portal.core.comments import comments_enable
+        from portal.pages.demo import register_demo_seeder
         from portal.pages.sections import register_home_section
 
+        from . import demo, gdpr
         from .models import Answer
         from .selectors import expert_top_for_home, question_open_for_home
         from .semantic_docs import answer_documents, question_documents
@@ -28,3 +31,6 @@ class ExpertsConfig(AppConfig):
             items=expert_top_for_home,
             item_template="experts/includes/home_expert.html",
         )
+        register_demo_seeder("experts", demo.seed)
+        accounts_gdpr.register_exporter("experts", gdpr.export)
+        accounts_gdpr.register_eraser("experts", gdpr.erase)

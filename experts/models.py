@@ -219,6 +219,11 @@ class ExpertProfile(TimeStampedModel):
 
         return expert_availability(self, now=now) is None
 
+    def get_absolute_url(self) -> str:
+        from .selectors import questions_index_url
+
+        return f"{questions_index_url()}experts/{self.user.username}/"
+
 
 class Reputation(models.Model):
     """A member's running totals; always equal to the sum of their ledger."""

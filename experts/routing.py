@@ -18,7 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Value
 from django.utils import timezone
 
 from .models import (
@@ -87,7 +87,7 @@ def _similarity_by_author(question: Question) -> dict[int, float]:
         f"{question.title}\n{question.body[:1500]}",
         kinds=["answer"],
         k=SIMILAR_ANSWERS,
-        filters={"accepted": True},
+        filters={"accepted": True, "visible": True},
     )
     by_author: dict[int, float] = defaultdict(float)
     for hit in hits:
@@ -98,41 +98,59 @@ def _similarity_by_author(question: Question) -> dict[int, float]:
     return {a: s / top for a, s in by_author.items()} if top else {}
 
 
-def route_candidates(question: Question, *, now: datetime | None = None):
-    """Experts with their load and recent sends; one query."""
+def route_candidates(
+    question: Question, *, now: datetime | None = None, similar_authors=()
+):
+    """Current experts in the question's area or with similar accepted
+    answers, with their recent sends and load, in one query.
+
+    Only the last week of routing decisions is joined (a FilteredRelation), so
+    the query does not grow with the routing history.
+    """
     now = now or timezone.now()
-    return (
+    qs = (
         ExpertProfile.objects.filter(
             status__in=[ExpertStatus.ACTIVE, ExpertStatus.PAUSED]
         )
         .exclude(user_id=question.author_id)
         .exclude(routing_decisions__question=question)
-        .annotate(
-            sent_today=Count(
-                "routing_decisions",
-                filter=Q(routing_decisions__created_at__gte=now - DAY),
-                distinct=True,
-            ),
-            load=Count(
-                "routing_decisions",
-                filter=Q(
-                    routing_decisions__created_at__gte=now - LOAD_WINDOW,
-                    routing_decisions__question__first_answered_at__isnull=True,
-                    routing_decisions__question__status="open",
-                ),
-                distinct=True,
-            ),
+    )
+    if question.focus_area_id:
+        in_area = Exists(
+            ExpertProfile.focus_areas.through.objects.filter(
+                expertprofile_id=OuterRef("pk"), focusarea_id=question.focus_area_id
+            )
         )
-        .only(
-            "pk",
-            "user_id",
-            "status",
-            "paused_until",
-            "quiet_hours_start",
-            "quiet_hours_end",
-            "timezone",
-            "daily_cap",
+        qs = qs.annotate(in_area=in_area).filter(
+            Q(in_area=True) | Q(user_id__in=list(similar_authors))
         )
+    else:
+        qs = qs.annotate(in_area=Value(True))
+    return qs.annotate(
+        recent=FilteredRelation(
+            "routing_decisions",
+            condition=Q(routing_decisions__created_at__gte=now - LOAD_WINDOW),
+        ),
+        sent_today=Count(
+            "recent", filter=Q(recent__created_at__gte=now - DAY), distinct=True
+        ),
+        load=Count(
+            "recent",
+            filter=Q(
+                recent__question__first_answered_at__isnull=True,
+                recent__question__status="open",
+            ),
+            distinct=True,
+        ),
+    ).only(
+        "pk",
+        "user_id",
+        "status",
+        "paused_until",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "timezone",
+        "daily_cap",
     )
 
 
@@ -143,19 +161,11 @@ def route_rank(
     considered, and the counts of those skipped by reason."""
     now = now or timezone.now()
     similarity = _similarity_by_author(question)
-    experts = list(route_candidates(question, now=now))
-    area_id = question.focus_area_id
-    area_members: set[int] = set()
-    if area_id:
-        area_members = set(
-            ExpertProfile.focus_areas.through.objects.filter(
-                focusarea_id=area_id, expertprofile_id__in=[e.pk for e in experts]
-            ).values_list("expertprofile_id", flat=True)
-        )
+    experts = list(route_candidates(question, now=now, similar_authors=similarity))
     skipped: dict[str, int] = defaultdict(int)
     ranked = []
     for expert in experts:
-        in_area = expert.pk in area_members if area_id else True
+        in_area = bool(expert.in_area)
         sim = similarity.get(expert.user_id, 0.0)
         if not in_area and sim <= 0:
             continue  # neither their area nor their kind of question

@@ -96,6 +96,8 @@ def answer_list(*, question: Question, user=None, staff: bool = False) -> list[A
             )
         )
     answers = list(qs)
+    for answer in answers:
+        answer.question = question  # templates read answer.comments_closed
     answers.sort(
         key=lambda a: (
             not a.is_accepted,

@@ -21,6 +21,8 @@ api_v1 = [
     path("me/", MeView.as_view(), name="me"),
     path("focus-areas/", FocusAreaListView.as_view(), name="focus_areas"),
     path("ideas/", include("ideas.api_urls")),
+    # questions/, answers/ and experts/
+    path("", include("experts.api_urls")),
 ]
 
 urlpatterns = [

@@ -321,6 +321,7 @@ def answer_set_hidden(*, answer: Answer, by, hidden: bool) -> Answer:
     """Staff hide an answer; an accepted answer loses its acceptance first."""
     if not (by.is_authenticated and by.is_staff):
         raise PermissionDenied(_("Only staff can do this."))
+    answer = Answer.objects.get(pk=answer.pk)
     if hidden and answer.is_accepted:
         answer_unaccept(answer=answer, by=by)
     if hidden and answer.is_verified:

@@ -45,8 +45,11 @@ CANDIDATES = 20
 # Qdrant's own default for reciprocal rank fusion (the server and the
 # "qdrant-*" engines use it too): score = sum of 1 / (k + rank).
 RRF_K = 2
-# Meta keys that get a payload index; others can still be filtered on.
-INDEXED_META_KEYS = ("visible", "status", "language")
+# Meta keys that get a payload index; others can still be filtered on, but
+# slowly: routing filters answers on "accepted" and the ask form questions on
+# "solved" (66 ms unindexed vs 1.4 ms indexed at 3,000 answers;
+# docs/performance.md).
+INDEXED_META_KEYS = ("visible", "status", "language", "accepted", "solved", "verified")
 # Written points in the appendable segment before the optimizer runs (builds
 # the HNSW index); `rebuild` optimizes at its end regardless.
 OPTIMIZE_EVERY = 5_000

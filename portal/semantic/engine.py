@@ -64,6 +64,9 @@ QDRANT_PAYLOAD_INDEXES = [
     {"field_name": "meta.visible", "field_schema": "bool"},
     {"field_name": "meta.status", "field_schema": "keyword"},
     {"field_name": "meta.language", "field_schema": "keyword"},
+    {"field_name": "meta.accepted", "field_schema": "bool"},
+    {"field_name": "meta.solved", "field_schema": "bool"},
+    {"field_name": "meta.verified", "field_schema": "bool"},
 ]
 
 

@@ -306,6 +306,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["portal.core.openapi.only_public_api"],
+    # Two serializers share the question status; name the enum once.
+    "ENUM_NAME_OVERRIDES": {"QuestionStatusEnum": "experts.models.QuestionStatus"},
 }
 
 # Celery: JSON only, late acknowledgement, hard and soft time limits.

@@ -99,3 +99,13 @@ def make_answer(question, author, body=None, **kwargs):
 @pytest.fixture
 def answer(question, expert):
     return make_answer(question, expert.user)
+
+
+@pytest.fixture
+def ideas_page(home):
+    from ideas.pages import IdeasIndexPage
+
+    page = IdeasIndexPage(title="Ideas", slug="ideas")
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return page

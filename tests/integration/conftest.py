@@ -7,6 +7,7 @@ under CI that skip becomes a failure so a misconfigured run can't pass quietly.
 
 import os
 import socket
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -36,3 +37,33 @@ def real_services() -> None:
         service_required("PostgreSQL (DATABASE_URL) and Redis (CELERY_BROKER_URL)")
     if not _reachable(broker, 6379):
         pytest.fail(f"Redis broker at {broker} is configured but not reachable")
+
+
+@pytest.fixture
+def worker(real_services):
+    """A real Celery worker on the Redis broker, consuming every queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=["default", "notify", "index", "ingest"],
+        ) as w:
+            yield w
+    finally:
+        app.conf.task_always_eager = True
+
+
+def wait_for(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

@@ -1,41 +1,14 @@
 """A real worker on Redis picks up tasks that were enqueued on commit."""
 
-import time
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
-from portal.celery import app
 from portal.core.models import TaskPing
 from portal.core.services import health_ping_enqueue
 
+from .conftest import wait_for as _wait_for
+
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker(real_services):
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(
-            app,
-            pool="solo",
-            perform_ping_check=False,
-            shutdown_timeout=10,
-            queues=["default", "notify", "index", "ingest"],
-        ) as w:
-            yield w
-    finally:
-        app.conf.task_always_eager = True
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_task_enqueued_on_commit_runs_on_a_real_worker(worker):

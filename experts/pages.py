@@ -49,7 +49,7 @@ class QuestionsIndexPage(RoutablePageMixin, Page):
     @path("<int:question_id>/")
     @path("<int:question_id>-<slug:slug>/")
     def detail_route(self, request, question_id, slug=None):
-        return self._view("question_detail_view")(request, self, question_id)
+        return self._view("question_detail_view")(request, self, question_id, slug=slug)
 
     @path("<int:question_id>/answer/")
     def answer_route(self, request, question_id):

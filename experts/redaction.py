@@ -37,7 +37,10 @@ _patterns: list[Pattern] = [
     ),
     Pattern(
         "iban",
-        re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b"),
+        re.compile(
+            r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b",
+            re.IGNORECASE,
+        ),
         "[IBAN removed]",
         _iban_valid,
     ),

@@ -122,13 +122,25 @@ def reputation_change(
         )
         Reputation.objects.get_or_create(user=user)
         counter, step = _COUNTER[reason]
-        before = Reputation.objects.filter(user=user).values_list("points", flat=True)
-        old_points = before[0]
         Reputation.objects.filter(user=user).update(
             points=F("points") + points, **{counter: F(counter) + step}
         )
-    _after_change(user=user, old_points=old_points, new_points=old_points + points)
+        # Read after the update (the row is locked until commit), so two
+        # concurrent changes never both see the same "before".
+        new_points = Reputation.objects.filter(user=user).values_list(
+            "points", flat=True
+        )[0]
+    _after_change(user=user, old_points=new_points - points, new_points=new_points)
     return event
+
+
+def reputation_granted(*, user, answer, reasons: tuple[str, str], actor=None) -> int:
+    """What a grant and its reversals on this answer net to now, so a reversal
+    takes back exactly what was given, whatever the settings say today."""
+    qs = ReputationEvent.objects.filter(user=user, answer=answer, reason__in=reasons)
+    if actor is not None:
+        qs = qs.filter(actor=actor)
+    return qs.aggregate(s=Sum("points"))["s"] or 0
 
 
 def _after_change(*, user, old_points: int, new_points: int) -> None:

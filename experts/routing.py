@@ -31,6 +31,11 @@ from .models import (
 
 AREA_WEIGHT = 1.0
 SIMILARITY_WEIGHT = 2.0
+# Fused scores only rank, so the best-matching author always scores 1 even
+# when nothing really matches. Outside the question's area similarity counts
+# for less than the area itself: such experts only fill places that experts
+# in the area cannot.
+OUTSIDE_AREA_SIMILARITY_WEIGHT = 0.9
 LOAD_PENALTY = 0.25
 SIMILAR_ANSWERS = 50
 DAY = timedelta(hours=24)
@@ -173,11 +178,11 @@ def route_rank(
         if reason:
             skipped[reason] += 1
             continue
-        score = (
-            (AREA_WEIGHT if in_area else 0.0)
-            + SIMILARITY_WEIGHT * sim
-            - LOAD_PENALTY * expert.load
-        )
+        if in_area:
+            score = AREA_WEIGHT + SIMILARITY_WEIGHT * sim
+        else:
+            score = OUTSIDE_AREA_SIMILARITY_WEIGHT * sim
+        score -= LOAD_PENALTY * expert.load
         reasons = {
             "area": in_area,
             "similarity": round(sim, 3),

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -86,6 +86,16 @@ def answer_list(*, question: Question, user=None, staff: bool = False) -> list[A
     """Accepted first, then verified and official, then most helpful."""
     qs = Answer.objects.filter(question=question).select_related(
         "author", "verified_by"
+    )
+    # The badge shows while the author is in the programme: leaving or being
+    # removed takes it off their past answers too.
+    qs = qs.annotate(
+        author_is_expert=Exists(
+            ExpertProfile.objects.filter(
+                user_id=OuterRef("author_id"),
+                status__in=[ExpertStatus.ACTIVE, ExpertStatus.PAUSED],
+            )
+        )
     )
     if not staff:
         qs = qs.filter(is_hidden=False)
@@ -196,7 +206,9 @@ def expert_list(*, focus_area: str = "") -> QuerySet[ExpertProfile]:
     return (
         qs.select_related("user", "user__reputation")
         .prefetch_related("focus_areas")
-        .order_by("-user__reputation__points", "pk")
+        # Members without points yet have no Reputation row: last, on every
+        # database (PostgreSQL sorts NULL first in descending order).
+        .order_by(F("user__reputation__points").desc(nulls_last=True), "pk")
     )
 
 

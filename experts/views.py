@@ -226,8 +226,13 @@ def _render_detail(
     )
 
 
-def question_detail_view(request: HttpRequest, page, question_id: int) -> HttpResponse:
+def question_detail_view(
+    request: HttpRequest, page, question_id: int, slug: str | None = None
+) -> HttpResponse:
     question = _question_or_404(request, question_id)
+    if slug is not None and slug != question.slug:
+        # Old slugs may carry what redaction removed from the title.
+        return HttpResponseRedirect(_question_url(page, question), status=301)
     return _render_detail(request, page, question)
 
 

@@ -31,6 +31,10 @@ def question_make_private(*, question: Question, by, reason: str) -> PrivateCase
     question = Question.objects.select_for_update().get(pk=question.pk)
     if question.is_private:
         raise ExpertcareError(_("This question is already a private case."))
+    if question.converted_idea_id:
+        raise ExpertcareError(
+            _("This question became an idea; hide or edit the idea instead.")
+        )
     title, title_counts = redact(question.title)
     body, body_counts = redact(question.body)
     counts = {
@@ -51,19 +55,55 @@ def question_make_private(*, question: Question, by, reason: str) -> PrivateCase
     question.is_private = True
     question.status = QuestionStatus.PRIVATE
     question.save(update_fields=["title", "body", "body_html", "is_private", "status"])
+    answer_ids = []
     for answer in Answer.objects.filter(question=question):
+        answer_ids.append(answer.pk)
         text, _counts = redact(answer.body)
         if text != answer.body:
             answer.body = text
             answer.body_html = markdown_to_safe_html(text)
             answer.save(update_fields=["body", "body_html"])
+    _redact_copies(question=question, answer_ids=answer_ids)
     from portal import semantic
 
     semantic.enqueue_index(kind="question", object_id=question.pk)
+    for answer_id in answer_ids:
+        semantic.enqueue_index(kind="answer", object_id=answer_id)
     from ..tasks import notify_case_opened
 
     transaction.on_commit(lambda: notify_case_opened.delay(case.pk))
     return case
+
+
+def _redact_copies(*, question: Question, answer_ids: list[int]) -> None:
+    """Personal data also lives in copies: comments on the answers and the
+    notifications that quoted the question. Redact those too."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_comments_xtd.models import XtdComment
+
+    from portal.notifications.models import Notification
+
+    comments = XtdComment.objects.filter(
+        content_type=ContentType.objects.get_for_model(Answer),
+        object_pk__in=[str(pk) for pk in answer_ids],
+    )
+    for comment in comments:
+        text, counts = redact(comment.comment)
+        if counts:
+            comment.comment = text
+            comment.save(update_fields=["comment"])
+    kinds = [f"experts.routed:{question.pk}", f"experts.overdue:{question.pk}"]
+    for answer_id in answer_ids:
+        kinds += [
+            f"experts.answer:{answer_id}",
+            f"experts.accepted:{answer_id}",
+            f"experts.verified:{answer_id}",
+        ]
+    for notification in Notification.objects.filter(kind__in=kinds):
+        title, _t = redact(notification.title)
+        body, _b = redact(notification.body)
+        notification.title, notification.body = title[:200], body
+        notification.save(update_fields=["title", "body"])
 
 
 def case_message_post(*, case: PrivateCase, author, body: str) -> CaseMessage:

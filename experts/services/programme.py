@@ -98,8 +98,14 @@ def expert_apply(
         ) from None
     application.focus_areas.set(focus_areas)
     programme = programme_settings()
-    if programme.auto_qualify and application_qualifies(
-        user=user, focus_areas=focus_areas
+    removed = ExpertProfile.objects.filter(
+        user=user, status=ExpertStatus.REMOVED
+    ).exists()
+    # Staff removed this member once: only staff may let them back in.
+    if (
+        not removed
+        and programme.auto_qualify
+        and application_qualifies(user=user, focus_areas=focus_areas)
     ):
         _approve(application, by=None, auto=True)
     else:
@@ -233,6 +239,10 @@ def expert_set_status(*, profile: ExpertProfile, by, status: str) -> ExpertProfi
     _require_staff(by)
     if status not in ExpertStatus.values or status == ExpertStatus.LEFT:
         raise ExpertcareError(_("Unknown status."))
+    profile = ExpertProfile.objects.get(pk=profile.pk)
+    if profile.status == ExpertStatus.LEFT:
+        # Leaving is the member's own choice; only they can come back (apply).
+        raise ExpertcareError(_("This member left the programme themselves."))
     profile.status = status
     profile.paused_until = None
     if status == ExpertStatus.REMOVED:

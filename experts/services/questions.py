@@ -19,7 +19,12 @@ from ..models import (
     ReputationReason,
     VerificationEvent,
 )
-from ..reputation import programme_settings, reputation_change, reputation_points
+from ..reputation import (
+    programme_settings,
+    reputation_change,
+    reputation_granted,
+    reputation_points,
+)
 from .errors import ExpertcareError, PermissionDenied, ValidationError
 from .programme import expert_profile_current
 
@@ -209,10 +214,15 @@ def _unaccept(question: Question, by) -> None:
         QuestionStatus.ANSWERED if question.first_answered_at else QuestionStatus.OPEN
     )
     question.save(update_fields=["accepted_answer", "status"])
-    if previous.author_id != question.author_id:
+    granted = reputation_granted(
+        user=previous.author,
+        answer=previous,
+        reasons=(ReputationReason.ACCEPTED, ReputationReason.UNACCEPTED),
+    )
+    if granted > 0:
         reputation_change(
             user=previous.author,
-            points=reputation_points(ReputationReason.UNACCEPTED, programme_settings()),
+            points=-granted,
             reason=ReputationReason.UNACCEPTED,
             answer=previous,
             actor=by,
@@ -238,8 +248,8 @@ def answer_helpful(*, answer: Answer, user) -> bool:
     _require_member(user, _("Log in to vote."))
     if answer.author_id == user.pk:
         raise ExpertcareError(_("You cannot vote on your own answer."))
-    if answer.is_hidden:
-        raise ExpertcareError(_("This answer is hidden."))
+    if answer.is_hidden or not answer.question.accepts_answers:
+        raise ExpertcareError(_("Votes on this answer are closed."))
     try:
         with transaction.atomic():
             HelpfulVote.objects.create(answer=answer, user=user)
@@ -262,21 +272,28 @@ def answer_helpful(*, answer: Answer, user) -> bool:
 
 def answer_unhelpful(*, answer: Answer, user) -> bool:
     _require_member(user, _("Log in to vote."))
+    if not answer.question.accepts_answers:
+        raise ExpertcareError(_("Votes on this answer are closed."))
     with transaction.atomic():
         deleted, _count = HelpfulVote.objects.filter(answer=answer, user=user).delete()
         if deleted:
             Answer.objects.filter(pk=answer.pk).update(
                 helpful_count=Greatest(F("helpful_count") - 1, Value(0))
             )
-            reputation_change(
+            granted = reputation_granted(
                 user=answer.author,
-                points=reputation_points(
-                    ReputationReason.UNHELPFUL, programme_settings()
-                ),
-                reason=ReputationReason.UNHELPFUL,
                 answer=answer,
+                reasons=(ReputationReason.HELPFUL, ReputationReason.UNHELPFUL),
                 actor=user,
             )
+            if granted > 0:
+                reputation_change(
+                    user=answer.author,
+                    points=-granted,
+                    reason=ReputationReason.UNHELPFUL,
+                    answer=answer,
+                    actor=user,
+                )
     return bool(deleted)
 
 
@@ -294,20 +311,32 @@ def answer_verify(
         return answer
     if verified and answer.is_hidden:
         raise ExpertcareError(_("A hidden answer cannot be verified."))
+    if verified and answer.author_id == by.pk:
+        raise ExpertcareError(_("Ask a colleague to verify your own answer."))
     answer.verified_at = timezone.now() if verified else None
     answer.verified_by = by if verified else None
     answer.save(update_fields=["verified_at", "verified_by"])
     VerificationEvent.objects.create(
         answer=answer, by=by, verified=verified, note=clean_single_line(note)[:300]
     )
-    reason = ReputationReason.VERIFIED if verified else ReputationReason.UNVERIFIED
-    reputation_change(
-        user=answer.author,
-        points=reputation_points(reason, programme_settings()),
-        reason=reason,
-        answer=answer,
-        actor=by,
-    )
+    if verified:
+        points = reputation_points(ReputationReason.VERIFIED, programme_settings())
+    else:
+        points = -reputation_granted(
+            user=answer.author,
+            answer=answer,
+            reasons=(ReputationReason.VERIFIED, ReputationReason.UNVERIFIED),
+        )
+    if points:
+        reputation_change(
+            user=answer.author,
+            points=points,
+            reason=ReputationReason.VERIFIED
+            if verified
+            else ReputationReason.UNVERIFIED,
+            answer=answer,
+            actor=by,
+        )
     if verified:
         from ..tasks import notify_verified
 
@@ -328,8 +357,44 @@ def answer_set_hidden(*, answer: Answer, by, hidden: bool) -> Answer:
         answer_verify(answer=answer, by=by, verified=False, note="hidden")
     Answer.objects.filter(pk=answer.pk).update(is_hidden=hidden)
     answer.refresh_from_db()
+    _question_answers_refresh(answer.question_id)
     _reindex("answer", answer.pk)
     return answer
+
+
+def _question_answers_refresh(question_id: int) -> None:
+    """Recount a question's visible answers and its first answer, so hiding
+    a spam answer puts the question back in the queue and under the sweep."""
+    question = Question.objects.select_for_update().get(pk=question_id)
+    visible = Answer.objects.filter(question=question, is_hidden=False)
+    first = (
+        visible.exclude(author_id=question.author_id)
+        .select_related("author")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    question.answer_count = visible.count()
+    if first is None:
+        question.first_answered_at = None
+        question.first_answer_seconds = None
+        question.first_answer_by_expert = None
+    else:
+        question.first_answered_at = first.created_at
+        question.first_answer_seconds = int(
+            (first.created_at - question.created_at).total_seconds()
+        )
+        question.first_answer_by_expert = first.by_expert and not first.author.is_staff
+    if question.status in (QuestionStatus.OPEN, QuestionStatus.ANSWERED):
+        question.status = QuestionStatus.ANSWERED if first else QuestionStatus.OPEN
+    question.save(
+        update_fields=[
+            "answer_count",
+            "first_answered_at",
+            "first_answer_seconds",
+            "first_answer_by_expert",
+            "status",
+        ]
+    )
 
 
 @transaction.atomic
@@ -345,12 +410,16 @@ def question_convert_to_idea(*, question: Question, by):
         return question.converted_idea
     if question.is_private:
         raise ExpertcareError(_("A private case cannot become a public idea."))
-    link = question.get_absolute_url()
+    link = _("[This started as a question](%(url)s).") % {
+        "url": question.get_absolute_url()
+    }
+    from ideas.services.submit import BODY_MAX as IDEA_BODY_MAX
+
+    room = IDEA_BODY_MAX - len(link) - 4
     idea = idea_submit(
         author=question.author,
         title=question.title[:140],
-        body=f"{question.body}\n\n"
-        + _("This started as a question: %(url)s") % {"url": link},
+        body=f"{question.body[:room]}\n\n{link}",
         focus_area=question.focus_area,
         language=question.language,
     )
@@ -367,4 +436,8 @@ def question_set_hidden(*, question: Question, by, hidden: bool) -> Question:
     Question.objects.filter(pk=question.pk).update(is_hidden=hidden)
     question.refresh_from_db()
     _reindex("question", question.pk)
+    for answer_id in Answer.objects.filter(question=question).values_list(
+        "pk", flat=True
+    ):
+        _reindex("answer", answer_id)
     return question

@@ -43,3 +43,9 @@ def test_register_pattern_adds_a_named_pattern():
         assert counts == {"meter": 1}
     finally:
         redaction._patterns[:] = before
+
+
+def test_lowercase_iban_is_redacted_too():
+    clean, counts = redact("iban nl91abna0417164300 please")
+    assert counts == {"iban": 1}
+    assert "nl91" not in clean

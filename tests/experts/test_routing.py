@@ -170,3 +170,26 @@ def test_routing_asks_at_most_the_configured_number(
         question=question, trigger=RoutingRound.Trigger.MANUAL, limit=limit
     )
     assert round_.decisions.count() == min(limit, 2)
+
+
+def test_experts_outside_the_area_only_fill_places_the_area_cannot(
+    questions_page, member, other_member, billing, solar
+):
+    from experts.services import answer_accept
+    from portal import semantic
+
+    sol = make_expert(solar, username="sol", daily_cap=50)
+    bill = make_expert(billing, username="bill", daily_cap=50)
+    earlier = make_question(
+        other_member,
+        solar,
+        title="Why is my solar bill credit so low?",
+        body="The feed-in credit on my bill is lower than my panels produced.",
+    )
+    accepted = make_answer(earlier, sol.user, body="The feed-in tariff changed.")
+    answer_accept(answer=accepted, by=other_member)
+    semantic.index_ids(kind="answer", ids=[accepted.pk])
+    question = make_question(member, billing, title="Why is my bill so high?")
+    ranked = list(RoutingDecision.objects.filter(question=question).order_by("rank"))
+    assert [d.expert for d in ranked] == [bill, sol]
+    assert ranked[1].reasons["area"] is False

@@ -487,3 +487,112 @@ def test_gdpr_export_and_erase_cover_expertcare(
     user_erase(user=member)
     case.refresh_from_db()
     assert case.original_body == Question.objects.get(pk=question.pk).body
+
+
+# --- what review found: copies of private data, and clean reversals -------
+
+
+def test_escalation_also_redacts_notifications_comments_and_the_index(
+    questions_page, member, billing, staff, expert, django_capture_on_commit_callbacks
+):
+    from django.contrib.sites.models import Site
+    from django_comments_xtd.models import XtdComment
+
+    from portal import semantic
+
+    with django_capture_on_commit_callbacks(execute=True):
+        question = make_question(
+            member, billing, title="Bill wrong, call 0612345678 please"
+        )
+        answer = make_answer(question, expert.user)
+    comment = XtdComment.objects.create(
+        content_object=answer,
+        site=Site.objects.get_current(),
+        user=member,
+        comment="My IBAN is nl91abna0417164300",
+    )
+    routed = Notification.objects.get(kind=f"experts.routed:{question.pk}")
+    assert "0612345678" in routed.title
+    with django_capture_on_commit_callbacks(execute=True):
+        services.question_make_private(question=question, by=staff, reason="money")
+    routed.refresh_from_db()
+    comment.refresh_from_db()
+    assert "0612345678" not in routed.title
+    assert "nl91" not in comment.comment
+    hits = semantic.similar(
+        "bill wrong call", kinds=["answer", "question"], filters={"visible": True}
+    )
+    assert hits == []
+
+
+def test_a_question_that_became_an_idea_cannot_be_made_private(
+    question, staff, ideas_page
+):
+    services.question_convert_to_idea(question=question, by=staff)
+    with pytest.raises(ValidationError):
+        services.question_make_private(question=question, by=staff, reason="money")
+
+
+def test_removed_experts_are_not_requalified_automatically(
+    questions_page, member, other_member, billing, staff
+):
+    programme = programme_settings()
+    programme.auto_qualify = True
+    programme.auto_qualify_points = 0
+    programme.auto_qualify_accepted_answers = 0
+    programme.save()
+    profile = make_expert(billing)
+    services.expert_set_status(profile=profile, by=staff, status=ExpertStatus.REMOVED)
+    application = _apply(profile.user, billing)
+    assert application.status == ApplicationStatus.PENDING
+
+
+def test_staff_cannot_bring_back_an_expert_who_left(expert, staff):
+    services.expert_leave(user=expert.user)
+    with pytest.raises(ValidationError):
+        services.expert_set_status(profile=expert, by=staff, status="active")
+
+
+def test_votes_close_on_private_questions_and_staff_cannot_verify_themselves(
+    question, answer, member, staff
+):
+    own = make_answer(question, staff, body="An official word from the team.")
+    with pytest.raises(ValidationError):
+        services.answer_verify(answer=own, by=staff)
+    services.question_make_private(question=question, by=staff, reason="account")
+    with pytest.raises(ValidationError):
+        services.answer_helpful(answer=Answer.objects.get(pk=answer.pk), user=member)
+
+
+def test_hiding_the_only_answer_puts_the_question_back_in_the_queue(
+    question, answer, staff
+):
+    from experts.selectors import staff_queue
+
+    assert question not in staff_queue()
+    services.answer_set_hidden(answer=answer, by=staff, hidden=True)
+    question.refresh_from_db()
+    assert question.first_answered_at is None
+    assert question.answer_count == 0
+    assert question.status == QuestionStatus.OPEN
+    assert question in staff_queue()
+    services.answer_set_hidden(answer=answer, by=staff, hidden=False)
+    question.refresh_from_db()
+    assert question.first_answered_at is not None
+    assert question.status == QuestionStatus.ANSWERED
+
+
+def test_a_reversal_takes_back_what_was_granted_even_after_a_settings_change(
+    answer, member, staff, expert
+):
+    services.answer_accept(answer=answer, by=member)
+    services.answer_verify(answer=answer, by=staff)
+    programme = programme_settings()
+    programme.points_accepted = 40
+    programme.points_verified = 50
+    programme.save()
+    services.answer_unaccept(answer=answer, by=member)
+    services.answer_verify(answer=answer, by=staff, verified=False)
+    rep = Reputation.objects.get(user=expert.user)
+    assert rep.points == 0 == ledger_total(expert.user)
+    assert rep.accepted_count == 0 and rep.verified_count == 0

@@ -357,7 +357,11 @@ def test_private_question_shows_a_neutral_notice(
     make_answer(question, UserFactory(), body="Have you tried calling support?")
     case = services.question_make_private(question=question, by=staff, reason="anger")
     services.case_resolve(case=case, by=staff, public_summary="We fixed the bill.")
-    url = _url(questions_page, question)
+    old_url = _url(questions_page, question)  # its slug has the email in it
+    response = client.get(old_url)
+    assert response.status_code == 301
+    assert "sanne" not in response["Location"]
+    url = response["Location"]
     html = client.get(url).content.decode()
     assert "This question moved to private support" in html
     assert "My bill for" in html and "sanne@example.com" not in html
@@ -1016,3 +1020,12 @@ def test_staff_can_answer_and_manage_but_hidden_answers_stay_hidden(
         f'id="answer-{answer.pk}"' in staff_html
         and "This answer is hidden" in staff_html
     )
+
+
+def test_leaving_the_programme_takes_the_badge_off_past_answers(
+    client, questions_page, question, answer, expert
+):
+    url = _url(questions_page, question)
+    assert 'class="expert-badge"' in client.get(url).content.decode()
+    services.expert_leave(user=expert.user)
+    assert 'class="expert-badge"' not in client.get(url).content.decode()

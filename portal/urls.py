@@ -11,7 +11,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.accounts.api import MeView
-from portal.core.comments import rate_limited_comment_post
+from portal.core.comments import comments_api_disabled, rate_limited_comment_post
 from portal.pages import views as page_views
 from portal.pages.api import FocusAreaListView
 
@@ -44,6 +44,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     # Posting a comment is rate limited per member; the rest is xtd's own.
     path("comments/post/", rate_limited_comment_post, name="comments-post-comment"),
+    re_path(r"^comments/api/", comments_api_disabled),
     path("comments/", include("django_comments_xtd.urls")),
 ]
 

@@ -83,3 +83,12 @@ def comment_flag_received(*, comment) -> bool:
         comment.is_public = False
         comment.save(update_fields=["is_public"])
     return not comment.is_public
+
+
+def comments_api_disabled(request, *args, **kwargs):
+    """django-comments-xtd's JSON API lists every public comment on any object,
+    whatever the object's own visibility (a hidden idea, a private case). Our
+    pages render comments on the server, so the API stays switched off."""
+    from django.http import HttpResponseNotFound
+
+    return HttpResponseNotFound()

@@ -105,3 +105,9 @@ def test_commenting_is_rate_limited(member_client, commentable, settings):
     ]
     assert [r.status_code for r in responses] == [302, 302, 429]
     assert XtdComment.objects.count() == 2
+
+
+def test_the_comments_json_api_is_switched_off(client, db):
+    # It would list comments on hidden ideas and private cases to anyone.
+    assert client.get("/comments/api/ideas-idea/1/").status_code == 404
+    assert client.get("/comments/api/experts-answer/1/count/").status_code == 404

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .selectors import PERIODS
 from .services.programme import MAX_DAILY_CAP, MOTIVATION_MAX
-from .services.questions import ANSWER_MAX, BODY_MAX, TITLE_MAX
+from .services.questions import (
+    ANSWER_MAX,
+    BODY_MAX,
+    BODY_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+)
 
 SHOW_CHOICES = [
     ("", _("All questions")),
@@ -103,6 +109,24 @@ class QuestionAskForm(FocusAreaMixin, forms.Form):
         self.fields["title"].widget.attrs.update(
             {"autocomplete": "off", "maxlength": TITLE_MAX}
         )
+
+    # The service checks these too; checking here as well means every field's
+    # error shows at once, not the title's only after the others are fixed.
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data.get("title", "").split())
+        if len(title) < TITLE_MIN:
+            raise forms.ValidationError(
+                _("Ask your question in at least %(n)d characters.") % {"n": TITLE_MIN}
+            )
+        return title
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data.get("body", "").strip()
+        if len(body) < BODY_MIN:
+            raise forms.ValidationError(
+                _("Give some details in at least %(n)d characters.") % {"n": BODY_MIN}
+            )
+        return body
 
 
 class AnswerForm(forms.Form):

@@ -1029,3 +1029,15 @@ def test_leaving_the_programme_takes_the_badge_off_past_answers(
     assert 'class="expert-badge"' in client.get(url).content.decode()
     services.expert_leave(user=expert.user)
     assert 'class="expert-badge"' not in client.get(url).content.decode()
+
+
+def test_ask_form_shows_every_field_error_at_once(
+    member_client, questions_page, billing
+):
+    response = member_client.post(
+        questions_page.url + "ask/", {"title": "Short", "body": "", "focus_area": ""}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Ask your question in at least 10 characters." in html
+    assert "This field is required." in html

@@ -10,6 +10,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from listening.webhook import webhook_receive
 from portal.accounts.api import MeView
 from portal.core.comments import comments_api_disabled, rate_limited_comment_post
 from portal.pages import views as page_views
@@ -23,6 +24,8 @@ api_v1 = [
     path("ideas/", include("ideas.api_urls")),
     # questions/, answers/ and experts/
     path("", include("experts.api_urls")),
+    # mentions/, sources/ and trackers/ (staff only)
+    path("", include("listening.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +33,12 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_v1, "api"))),
+    # Server-to-server pushes, authenticated by HMAC (listening/webhook.py).
+    path(
+        "hooks/listening/<int:source_id>/",
+        webhook_receive,
+        name="listening_webhook",
+    ),
     path(
         "health/",
         HealthCheckView.as_view(

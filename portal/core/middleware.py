@@ -4,7 +4,8 @@ from django.middleware.locale import LocaleMiddleware
 # this, Django would "helpfully" redirect /api/v1/ideas/9/ to /en/api/v1/…,
 # which the catch-all page route accepts.
 UNPREFIXED = ("/api/", "/admin/", "/django-admin/", "/health/", "/media/",
-              "/static/", "/documents/", "/comments/", "/i18n/")  # fmt: skip
+              "/static/", "/documents/", "/comments/", "/i18n/",
+              "/hooks/")  # fmt: skip
 
 
 class SiteLocaleMiddleware(LocaleMiddleware):

@@ -306,8 +306,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["portal.core.openapi.only_public_api"],
-    # Two serializers share the question status; name the enum once.
-    "ENUM_NAME_OVERRIDES": {"QuestionStatusEnum": "experts.models.QuestionStatus"},
+    # Two serializers share the question status; name the enum once. Sources
+    # and trackers both have a "kind", and a tracker lists source kinds.
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionStatusEnum": "experts.models.QuestionStatus",
+        "SourceKindEnum": "listening.models.SourceKind",
+        "TrackerKindEnum": "listening.models.TrackerKind",
+    },
 }
 
 # Celery: JSON only, late acknowledgement, hard and soft time limits.
@@ -354,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
     "experts-sla-sweep": {
         "task": "experts.sla_sweep",
         "schedule": crontab(minute="*/5"),
+    },
+    # Each source has its own interval; this only enqueues the ones due.
+    "listening-poll-due": {
+        "task": "listening.poll_due",
+        "schedule": crontab(minute="*"),
     },
 }
 
@@ -427,6 +437,11 @@ EXPERTS_ASK_RATE = env("EXPERTS_ASK_RATE", default="5/h")
 EXPERTS_ANSWER_RATE = env("EXPERTS_ANSWER_RATE", default="20/h")
 EXPERTS_HELPFUL_RATE = env("EXPERTS_HELPFUL_RATE", default="60/m")
 REDACTION_EXTRA_PATTERNS = env.list("REDACTION_EXTRA_PATTERNS", default=[])
+
+# Listening: the languages mentions are detected in (lingua, ISO 639-1), and
+# how long a source may fail before staff are alerted.
+LISTENING_LANGUAGES = env.list("LISTENING_LANGUAGES", default=["en", "nl"])
+LISTENING_SOURCE_ALERT_HOURS = env.int("LISTENING_SOURCE_ALERT_HOURS", default=6)
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
 # is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another

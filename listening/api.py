@@ -1,0 +1,369 @@
+"""The listening API under /api/v1/ (Django REST framework), for staff only.
+
+Mentions (read-only, with their enrichment fields; the raw payload stays in
+the database), sources and trackers. Source settings can hold credentials, so
+any setting whose name suggests one is masked in every response.
+"""
+
+import json
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .connectors.base import language_tag
+from .models import Mention, Source, SourceKind, Tracker, TrackerKind
+
+# Settings whose name contains one of these are credentials: never returned.
+SECRET_MARKERS = ("secret", "token", "password", "api_key", "apikey")
+MASK = "********"
+CONFIG_MAX_CHARS = 10_000
+# Kinds that are fetched from an address; the others receive pushes or files.
+KINDS_NEEDING_URL = (SourceKind.RSS, SourceKind.MASTODON)
+WEBHOOK_SECRET_MIN = 32
+TERMS_MAX = 200
+TERM_MAX_CHARS = 200
+
+
+def config_masked(value):
+    """A copy of source settings with credential values replaced by MASK."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                MASK
+                if value[key] not in (None, "")
+                and any(m in str(key).lower() for m in SECRET_MARKERS)
+                else config_masked(value[key])
+            )
+            for key in value
+        }
+    if isinstance(value, list):
+        return [config_masked(v) for v in value]
+    return value
+
+
+class MentionSerializer(serializers.ModelSerializer):
+    trackers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Mention
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "url",
+            "author_handle",
+            "author_name",
+            "author_url",
+            "author_followers",
+            "text",
+            "language",
+            "language_confidence",
+            "posted_at",
+            "fetched_at",
+            "trackers",
+            "cluster_key",
+        ]
+        read_only_fields = fields
+
+
+class MentionFilterSerializer(serializers.Serializer):
+    source = serializers.IntegerField(required=False, min_value=1)
+    tracker = serializers.IntegerField(required=False, min_value=1)
+    language = serializers.CharField(required=False, max_length=10)
+    since = serializers.DateTimeField(required=False)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=SourceKind.choices)
+    config = serializers.DictField(
+        required=False,
+        help_text=_(
+            "Settings for the connector. Values of settings named like a "
+            "secret, token, password or API key are never returned."
+        ),
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "url",
+            "config",
+            "enabled",
+            "interval_minutes",
+            "last_run_at",
+            "last_success_at",
+            "last_error",
+            "last_error_at",
+            "consecutive_failures",
+            "fetched_total",
+            "rate_limited_until",
+            "created_at",
+        ]
+        read_only_fields = [
+            "last_run_at",
+            "last_success_at",
+            "last_error",
+            "last_error_at",
+            "consecutive_failures",
+            "fetched_total",
+            "rate_limited_until",
+            "created_at",
+        ]
+        extra_kwargs = {"interval_minutes": {"min_value": 1, "max_value": 7 * 24 * 60}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["config"] = config_masked(data.get("config") or {})
+        return data
+
+    def validate_url(self, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError(_("Use an http or https address."))
+        return value
+
+    def validate_config(self, value):
+        if len(json.dumps(value)) > CONFIG_MAX_CHARS:
+            raise serializers.ValidationError(_("Settings are too large."))
+        return value
+
+    def validate(self, attrs):
+        kind = attrs.get("kind")
+        config = attrs.get("config") or {}
+        if kind in KINDS_NEEDING_URL and not attrs.get("url"):
+            raise serializers.ValidationError(
+                {"url": [_("This kind of source needs an address.")]}
+            )
+        if kind == SourceKind.WEBHOOK:
+            secret = config.get("secret")
+            if not isinstance(secret, str) or len(secret) < WEBHOOK_SECRET_MIN:
+                raise serializers.ValidationError(
+                    {
+                        "config": [
+                            _(
+                                "A webhook source needs a “secret” of at least "
+                                "%(min)d characters."
+                            )
+                            % {"min": WEBHOOK_SECRET_MIN}
+                        ]
+                    }
+                )
+        return attrs
+
+
+def _lines(text: str) -> list[str]:
+    return [t.strip() for t in text.splitlines() if t.strip()]
+
+
+def _codes(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class TermListField(serializers.ListField):
+    """One term or phrase per item; stored one per line."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.CharField(max_length=TERM_MAX_CHARS),
+            required=False,
+            max_length=TERMS_MAX,
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        terms = super().to_internal_value(data)
+        if any("\n" in t or "\r" in t for t in terms):
+            raise serializers.ValidationError(_("A term cannot span lines."))
+        return "\n".join(t.strip() for t in terms if t.strip())
+
+    def to_representation(self, value):
+        return _lines(value or "")
+
+
+class CodeListField(serializers.ListField):
+    """Codes stored comma-separated."""
+
+    def __init__(self, *, max_chars: int, **kwargs):
+        self.max_chars = max_chars
+        super().__init__(required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        codes = list(dict.fromkeys(super().to_internal_value(data)))
+        joined = ",".join(codes)
+        if len(joined) > self.max_chars:
+            raise serializers.ValidationError(_("Too many codes."))
+        return joined
+
+    def to_representation(self, value):
+        return _codes(value or "")
+
+
+class LanguageCodeField(serializers.CharField):
+    def to_internal_value(self, data):
+        code = language_tag(super().to_internal_value(data))
+        if not code:
+            raise serializers.ValidationError(
+                _("Use a language code such as “en” or “nl”.")
+            )
+        return code
+
+
+class TrackerSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=TrackerKind.choices)
+    any_terms = TermListField()
+    all_terms = TermListField()
+    none_terms = TermListField()
+    phrases = TermListField()
+    languages = CodeListField(
+        child=LanguageCodeField(max_length=10),
+        max_chars=Tracker._meta.get_field("languages").max_length,
+        help_text=_("Language codes; empty: any language."),
+    )
+    source_kinds = CodeListField(
+        child=serializers.ChoiceField(choices=SourceKind.choices),
+        max_chars=Tracker._meta.get_field("source_kinds").max_length,
+        help_text=_("Source kinds; empty: all."),
+    )
+
+    class Meta:
+        model = Tracker
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "any_terms",
+            "all_terms",
+            "none_terms",
+            "phrases",
+            "languages",
+            "source_kinds",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        if not any(attrs.get(k) for k in ("any_terms", "all_terms", "phrases")):
+            raise serializers.ValidationError(
+                {
+                    "any_terms": [
+                        _(
+                            "Give at least one any-of or all-of term or phrase; "
+                            "a tracker without them matches nothing."
+                        )
+                    ]
+                }
+            )
+        return attrs
+
+
+def mention_list(
+    *,
+    source: int | None = None,
+    tracker: int | None = None,
+    language: str = "",
+    since=None,
+) -> QuerySet[Mention]:
+    """Mentions newest first, with their tracker ids in one extra query."""
+    qs = Mention.objects.defer("raw").prefetch_related(
+        Prefetch("trackers", queryset=Tracker.objects.only("pk"))
+    )
+    if source:
+        qs = qs.filter(source_id=source)
+    if tracker:
+        qs = qs.filter(trackers__id=tracker)
+    if language:
+        qs = qs.filter(language=language.lower())
+    if since:
+        qs = qs.filter(posted_at__gte=since)
+    return qs
+
+
+# The two writes below belong in listening.services (source_create,
+# tracker_create) once that module grows them; they are plain creates today.
+def _source_create(**fields) -> Source:
+    return Source.objects.create(**fields)
+
+
+def _tracker_create(**fields) -> Tracker:
+    return Tracker.objects.create(**fields)
+
+
+class MentionListView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("source", int, description="A source id."),
+            OpenApiParameter("tracker", int, description="A tracker id."),
+            OpenApiParameter("language", str, description="A language code."),
+            OpenApiParameter(
+                "since", str, description="Posted at or after (ISO 8601)."
+            ),
+            OpenApiParameter("page", int),
+        ],
+        responses=MentionSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        """Mentions with their enrichment, newest first."""
+        filters = MentionFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = mention_list(**filters.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(MentionSerializer(page, many=True).data)
+
+
+class SourceListView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses=SourceSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        """Sources with their health; credentials in settings are masked."""
+        qs = Source.objects.order_by("name", "pk")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(SourceSerializer(page, many=True).data)
+
+    @extend_schema(request=SourceSerializer, responses={201: SourceSerializer})
+    def post(self, request: Request) -> Response:
+        """Add a source. A webhook source needs a "secret" in its settings."""
+        serializer = SourceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = _source_create(**serializer.validated_data)
+        return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)
+
+
+class TrackerListView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses=TrackerSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        """Trackers: the brands, competitors and topics listened for."""
+        qs = Tracker.objects.order_by("name", "pk")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TrackerSerializer(page, many=True).data)
+
+    @extend_schema(request=TrackerSerializer, responses={201: TrackerSerializer})
+    def post(self, request: Request) -> Response:
+        """Add a tracker; terms and phrases are lists, one term per item."""
+        serializer = TrackerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tracker = _tracker_create(**serializer.validated_data)
+        return Response(TrackerSerializer(tracker).data, status=status.HTTP_201_CREATED)

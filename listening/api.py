@@ -7,7 +7,6 @@ any setting whose name suggests one is masked in every response.
 
 import json
 
-from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -17,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import selectors, services
 from .connectors.base import language_tag
 from .models import Mention, Source, SourceKind, Tracker, TrackerKind
 
@@ -266,38 +266,6 @@ class TrackerSerializer(serializers.ModelSerializer):
         return attrs
 
 
-def mention_list(
-    *,
-    source: int | None = None,
-    tracker: int | None = None,
-    language: str = "",
-    since=None,
-) -> QuerySet[Mention]:
-    """Mentions newest first, with their tracker ids in one extra query."""
-    qs = Mention.objects.defer("raw").prefetch_related(
-        Prefetch("trackers", queryset=Tracker.objects.only("pk"))
-    )
-    if source:
-        qs = qs.filter(source_id=source)
-    if tracker:
-        qs = qs.filter(trackers__id=tracker)
-    if language:
-        qs = qs.filter(language=language.lower())
-    if since:
-        qs = qs.filter(posted_at__gte=since)
-    return qs
-
-
-# The two writes below belong in listening.services (source_create,
-# tracker_create) once that module grows them; they are plain creates today.
-def _source_create(**fields) -> Source:
-    return Source.objects.create(**fields)
-
-
-def _tracker_create(**fields) -> Tracker:
-    return Tracker.objects.create(**fields)
-
-
 class MentionListView(APIView):
     permission_classes = [IsAdminUser]
 
@@ -317,7 +285,7 @@ class MentionListView(APIView):
         """Mentions with their enrichment, newest first."""
         filters = MentionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = mention_list(**filters.validated_data)
+        qs = selectors.mention_list(**filters.validated_data)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(MentionSerializer(page, many=True).data)
@@ -342,7 +310,7 @@ class SourceListView(APIView):
         """Add a source. A webhook source needs a "secret" in its settings."""
         serializer = SourceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        source = _source_create(**serializer.validated_data)
+        source = services.source_create(**serializer.validated_data)
         return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
 
@@ -365,5 +333,5 @@ class TrackerListView(APIView):
         """Add a tracker; terms and phrases are lists, one term per item."""
         serializer = TrackerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tracker = _tracker_create(**serializer.validated_data)
+        tracker = services.tracker_create(**serializer.validated_data)
         return Response(TrackerSerializer(tracker).data, status=status.HTTP_201_CREATED)

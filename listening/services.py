@@ -214,3 +214,13 @@ def sources_alert_broken(*, now=None) -> list[int]:
             )
         alerted.append(source.pk)
     return alerted
+
+
+def source_create(**fields) -> Source:
+    """A new source, from the admin or the staff API (fields validated there)."""
+    return Source.objects.create(**fields)
+
+
+def tracker_create(**fields) -> Tracker:
+    """A new tracker; it applies to mentions stored from now on."""
+    return Tracker.objects.create(**fields)

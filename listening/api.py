@@ -69,6 +69,13 @@ class MentionSerializer(serializers.ModelSerializer):
             "fetched_at",
             "trackers",
             "cluster_key",
+            "sentiment_score",
+            "sentiment_label",
+            "intent",
+            "intent_confidence",
+            "is_lead",
+            "is_competitor",
+            "influence",
         ]
         read_only_fields = fields
 

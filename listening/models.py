@@ -115,6 +115,21 @@ class Tracker(TimeStampedModel):
         )
 
 
+class SentimentLabel(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class Intent(models.TextChoices):
+    QUESTION = "question", _("Question")
+    COMPLAINT = "complaint", _("Complaint")
+    IDEA = "idea", _("Idea or suggestion")
+    PRAISE = "praise", _("Praise")
+    LEAD = "lead", _("Sales lead")
+    OTHER = "other", _("Other")
+
+
 class Mention(models.Model):
     """One public post that matched at least one tracker."""
 
@@ -136,6 +151,18 @@ class Mention(models.Model):
     trackers = models.ManyToManyField(Tracker, related_name="mentions", blank=True)
     # Reposts and copies share a key; reports count each cluster once.
     cluster_key = models.CharField(max_length=32, db_index=True)
+    # Enrichment (listening/enrichment/); staff corrections come later.
+    sentiment_score = models.FloatField(_("sentiment"), null=True, blank=True)
+    sentiment_label = models.CharField(
+        _("sentiment"), max_length=10, choices=SentimentLabel.choices, blank=True
+    )
+    intent = models.CharField(
+        _("intent"), max_length=10, choices=Intent.choices, blank=True
+    )
+    intent_confidence = models.FloatField(null=True, blank=True)
+    is_lead = models.BooleanField(_("sales lead"), default=False)
+    is_competitor = models.BooleanField(_("mentions a competitor"), default=False)
+    influence = models.FloatField(_("influence"), default=0.0)
 
     class Meta:
         ordering = ["-posted_at", "-pk"]
@@ -149,6 +176,10 @@ class Mention(models.Model):
         indexes = [
             models.Index(fields=["-posted_at"], name="mention_posted"),
             models.Index(fields=["language", "-posted_at"], name="mention_language"),
+            models.Index(fields=["intent", "-posted_at"], name="mention_intent"),
+            models.Index(
+                fields=["sentiment_label", "-posted_at"], name="mention_sentiment"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 
 from .connectors import ConnectorError, RateLimited, RawMention, connector_for
 from .enrichment.cluster import cluster_key
+from .enrichment.influence import influence_score
+from .enrichment.intent import intent_detect
 from .enrichment.language import language_detect
+from .enrichment.sentiment import sentiment_analyse
 from .enrichment.trackers import trackers_matching
 from .models import Mention, Source, Tracker
 
@@ -26,6 +29,35 @@ logger = logging.getLogger(__name__)
 
 def _queries():
     return [t.query() for t in Tracker.objects.filter(is_active=True)]
+
+
+def _enrichment(raw: RawMention, language: str, matched, competitors) -> dict:
+    """What the pure enrichment functions say about one post."""
+    sentiment = sentiment_analyse(raw.text, language=language)
+    intent = intent_detect(raw.text, language=language)
+    engagement = raw.raw if isinstance(raw.raw, dict) else {}
+
+    def count(key: str) -> int:
+        value = engagement.get(key)
+        return value if isinstance(value, int) and value > 0 else 0
+
+    return {
+        "sentiment_score": round(sentiment.score, 4),
+        "sentiment_label": sentiment.label,
+        "intent": intent.label,
+        "intent_confidence": round(intent.confidence, 3),
+        "is_lead": intent.is_lead or intent.label == "lead",
+        "is_competitor": bool(competitors.intersection(matched)),
+        "influence": round(
+            influence_score(
+                followers=raw.author_followers,
+                reposts=count("reblogs_count") or count("reposts"),
+                likes=count("favourites_count") or count("likes"),
+                replies=count("replies_count") or count("replies"),
+            ),
+            2,
+        ),
+    }
 
 
 def mention_upsert_batch(
@@ -37,6 +69,11 @@ def mention_upsert_batch(
     (no tracker matched: not stored, nothing personal is kept).
     """
     queries = _queries()
+    competitors = set(
+        Tracker.objects.filter(kind="competitor", is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
     languages = tuple(settings.LISTENING_LANGUAGES)
     rows: list[tuple[Mention, list[int]]] = []
     unmatched = repeated = 0
@@ -72,6 +109,7 @@ def mention_upsert_batch(
                     posted_at=raw.posted_at,
                     raw=raw.raw,
                     cluster_key=cluster_key(raw.text),
+                    **_enrichment(raw, language, matched, competitors),
                 ),
                 matched,
             )

@@ -100,8 +100,25 @@ class MentionViewSet(SnippetViewSet):
     icon = "openquote"
     menu_label = _("Mentions")
     url_prefix = "listening/mentions"
-    list_display = ["__str__", "source", "language", "posted_at"]
-    list_filter = {"source": ["exact"], "language": ["exact"], "trackers": ["exact"]}
+    list_display = [
+        "__str__",
+        "source",
+        "language",
+        "sentiment_label",
+        "intent",
+        "is_lead",
+        "influence",
+        "posted_at",
+    ]
+    list_filter = {
+        "source": ["exact"],
+        "language": ["exact"],
+        "trackers": ["exact"],
+        "sentiment_label": ["exact"],
+        "intent": ["exact"],
+        "is_lead": ["exact"],
+        "is_competitor": ["exact"],
+    }
     search_fields = ["text", "author_handle"]
     inspect_view_enabled = True
     list_per_page = 50

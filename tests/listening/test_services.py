@@ -189,3 +189,31 @@ def test_the_same_post_twice_in_one_batch_is_stored_and_counted_once(feed, vonk)
     assert counts == {"stored": 1, "duplicates": 1, "unmatched": 0}
     feed.refresh_from_db()
     assert feed.fetched_total == 1
+
+
+def test_stored_mentions_carry_sentiment_intent_lead_and_influence(feed, vonk, rival):
+    services.mention_upsert_batch(
+        source=feed,
+        raw_mentions=[
+            RawMention(
+                external_id="a",
+                text="De app van Vonk werkt alweer niet, echt waardeloos!",
+                author_followers=12000,
+                raw={"reblogs_count": 4},
+            ),
+            RawMention(
+                external_id="b",
+                text="Thinking of switching from Stroomco to Vonk. "
+                "How much do solar panels cost with you?",
+            ),
+        ],
+    )
+    complaint = Mention.objects.get(external_id="a")
+    assert complaint.language == "nl"
+    assert complaint.sentiment_label == "negative"
+    assert complaint.intent == "complaint"
+    assert complaint.influence > 0
+    assert not complaint.is_competitor
+    lead = Mention.objects.get(external_id="b")
+    assert lead.is_lead
+    assert lead.is_competitor

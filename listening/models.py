@@ -134,19 +134,24 @@ class Mention(models.Model):
     """One public post that matched at least one tracker."""
 
     source = models.ForeignKey(
-        Source, on_delete=models.CASCADE, related_name="mentions"
+        Source,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        verbose_name=_("source"),
     )
-    external_id = models.CharField(max_length=255)
-    url = models.URLField(max_length=1000, blank=True)
-    author_handle = models.CharField(max_length=255, blank=True)
-    author_name = models.CharField(max_length=255, blank=True)
-    author_url = models.URLField(max_length=1000, blank=True)
-    author_followers = models.PositiveIntegerField(null=True, blank=True)
-    text = models.TextField(max_length=20000)
-    language = models.CharField(max_length=10, blank=True)
+    external_id = models.CharField(_("id at the source"), max_length=255)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    author_handle = models.CharField(_("author"), max_length=255, blank=True)
+    author_name = models.CharField(_("author's name"), max_length=255, blank=True)
+    author_url = models.URLField(_("author's profile"), max_length=1000, blank=True)
+    author_followers = models.PositiveIntegerField(
+        _("followers"), null=True, blank=True
+    )
+    text = models.TextField(_("text"), max_length=20000)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     language_confidence = models.FloatField(null=True, blank=True)
-    posted_at = models.DateTimeField(null=True, blank=True)
-    fetched_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("fetched at"), auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
     trackers = models.ManyToManyField(Tracker, related_name="mentions", blank=True)
     # Reposts and copies share a key; reports count each cluster once.
@@ -183,4 +188,5 @@ class Mention(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.author_handle}: {self.text[:60]}"
+        text = self.text[:80]
+        return f"{self.author_handle}: {text}" if self.author_handle else text

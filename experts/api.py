@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAdminUser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.core.api import ReadOrMember, raise_drf
 from portal.pages.models import FocusArea
 
 from . import selectors, services
@@ -27,13 +27,6 @@ from .models import Answer, ExpertProfile, Question
 from .reputation import level_for, levels
 from .selectors import FILTERS, SORTS
 from .services.questions import ANSWER_MAX, BODY_MAX, TITLE_MAX
-
-
-class ReadOrMember(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.method in SAFE_METHODS or bool(
-            request.user and request.user.is_authenticated
-        )
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -189,15 +182,6 @@ class ExpertSerializer(serializers.ModelSerializer):
         return level_for(self.get_points(profile), self.context.get("levels")).label
 
 
-def _raise_drf(exc: Exception):
-    if isinstance(exc, DjangoPermissionDenied):
-        raise PermissionDenied(str(exc)) from exc
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        raise ValidationError(detail) from exc
-    raise exc
-
-
 def _may_see(question: Question, user) -> bool:
     """Hidden questions are for staff; private cases for staff and the asker."""
     if question.is_hidden and not user.is_staff:
@@ -287,7 +271,7 @@ class QuestionListView(APIView):
                 language=getattr(request, "LANGUAGE_CODE", ""),
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         question.answer_items = []
         return Response(
             QuestionDetailSerializer(question).data, status=status.HTTP_201_CREATED
@@ -327,7 +311,7 @@ class AnswerCreateView(APIView):
                 official=data.get("official", False),
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         return Response(_answer_data(request, answer), status=status.HTTP_201_CREATED)
 
 
@@ -339,7 +323,7 @@ class AnswerActionView(APIView):
         try:
             service(answer=answer, **kwargs)
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         return Response(_answer_data(request, answer))
 
 

@@ -5,25 +5,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAdminUser
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.core.api import ReadOrMember, raise_drf
 from portal.pages.models import FocusArea
 
 from . import selectors, services
 from .models import Idea, IdeaMerge, IdeaStatus
 from .services.submit import BODY_MAX, TITLE_MAX
-
-
-class ReadOrMember(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return request.method in SAFE_METHODS or bool(
-            request.user and request.user.is_authenticated
-        )
 
 
 class IdeaSerializer(serializers.ModelSerializer):
@@ -82,15 +76,6 @@ class IdeaSerializer(serializers.ModelSerializer):
         return data
 
 
-def _raise_drf(exc: Exception):
-    if isinstance(exc, DjangoPermissionDenied):
-        raise PermissionDenied(str(exc)) from exc
-    if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        raise ValidationError(detail) from exc
-    raise exc
-
-
 class IdeaListView(APIView):
     permission_classes = [ReadOrMember]
     throttle_scope = "ideas.submit"
@@ -142,7 +127,7 @@ class IdeaListView(APIView):
                 language=getattr(request, "LANGUAGE_CODE", ""),
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         return Response(IdeaSerializer(idea).data, status=status.HTTP_201_CREATED)
 
 
@@ -166,7 +151,7 @@ class IdeaVoteView(APIView):
         try:
             service(idea=idea, user=request.user)
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         fresh = selectors.idea_detail(idea_id=idea_id, user=request.user)
         return Response(IdeaSerializer(fresh).data)
 
@@ -213,7 +198,7 @@ class IdeaStatusView(APIView):
                 idea=idea, by=request.user, **serializer.validated_data
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         return Response(IdeaSerializer(selectors.idea_detail(idea_id=idea_id)).data)
 
 
@@ -241,7 +226,7 @@ class IdeaMergeView(APIView):
                 source=source, target=target, by=request.user
             )
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            _raise_drf(exc)
+            raise_drf(exc)
         return Response(
             {
                 "merge_id": merge.pk,

@@ -1,6 +1,7 @@
 """Listening: sources polled for public mentions, trackers that match them,
 and the mentions themselves with what enrichment found."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -168,6 +169,13 @@ class Mention(models.Model):
     is_lead = models.BooleanField(_("sales lead"), default=False)
     is_competitor = models.BooleanField(_("mentions a competitor"), default=False)
     influence = models.FloatField(_("influence"), default=0.0)
+    # Staff acted on it (corrected a label; later: replied, linked, invited).
+    # Engaged mentions are kept; the rest expire (LISTENING_RETENTION_DAYS).
+    engaged_at = models.DateTimeField(_("engaged at"), null=True, blank=True)
+    # Author data replaced by a pseudonym when the mention expired.
+    pseudonymised_at = models.DateTimeField(
+        _("pseudonymised at"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-posted_at", "-pk"]
@@ -185,8 +193,152 @@ class Mention(models.Model):
             models.Index(
                 fields=["sentiment_label", "-posted_at"], name="mention_sentiment"
             ),
+            models.Index(fields=["author_handle"], name="mention_author"),
+            models.Index(
+                fields=["fetched_at"],
+                name="mention_expiring",
+                condition=models.Q(
+                    engaged_at__isnull=True, pseudonymised_at__isnull=True
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         text = self.text[:80]
         return f"{self.author_handle}: {text}" if self.author_handle else text
+
+
+class CorrectionField(models.TextChoices):
+    INTENT = "intent", _("Intent")
+    SENTIMENT = "sentiment", _("Sentiment")
+
+
+class MentionCorrection(models.Model):
+    """A staff member corrected a label; the few-shot classifier learns from
+    the latest correction per mention and field."""
+
+    mention = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, related_name="corrections"
+    )
+    field = models.CharField(max_length=10, choices=CorrectionField.choices)
+    previous = models.CharField(max_length=10, blank=True)
+    value = models.CharField(max_length=10)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("label correction")
+        verbose_name_plural = _("label corrections")
+        indexes = [
+            models.Index(fields=["field", "-created_at"], name="correction_field")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.previous} → {self.value}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """An uploaded export being imported in the background.
+
+    The worker commits `rows_done` with every batch, so a job whose worker
+    died resumes after the last committed row.
+    """
+
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.CASCADE,
+        related_name="imports",
+        verbose_name=_("source"),
+    )
+    file = models.FileField(_("file"), upload_to="listening/imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    format = models.CharField(_("format"), max_length=10)
+    preset = models.CharField(_("column mapping"), max_length=30)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default="queued"
+    )
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(_("rows read"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    unmatched = models.PositiveIntegerField(_("matched no tracker"), default=0)
+    rejected_total = models.PositiveIntegerField(_("rejected"), default=0)
+    # {"rejected": [{"row": n, "reason": "..."}], "warnings": [...]}, capped.
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="import_status")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or f"import {self.pk}"
+
+
+class PrivacyRequestKind(models.TextChoices):
+    EXPORT = "export", _("Export")
+    ERASE = "erase", _("Erase")
+
+
+class PrivacyRequest(models.Model):
+    """Someone asked for their handle's data to be exported or erased.
+
+    The handle itself is not kept after an erasure: only a keyed hash, so
+    future fetches can leave that author out (an erasure lasts), and a masked
+    hint for the log.
+    """
+
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PrivacyRequestKind.choices
+    )
+    handle_hash = models.CharField(max_length=64, db_index=True)
+    handle_hint = models.CharField(_("handle"), max_length=64, blank=True)
+    mentions = models.PositiveIntegerField(_("mentions"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("privacy request")
+        verbose_name_plural = _("privacy requests")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.handle_hint}"

@@ -442,6 +442,10 @@ REDACTION_EXTRA_PATTERNS = env.list("REDACTION_EXTRA_PATTERNS", default=[])
 # how long a source may fail before staff are alerted.
 LISTENING_LANGUAGES = env.list("LISTENING_LANGUAGES", default=["en", "nl"])
 LISTENING_SOURCE_ALERT_HOURS = env.int("LISTENING_SOURCE_ALERT_HOURS", default=6)
+# Mentions nobody engaged with expire after this many days: their author data
+# is pseudonymised ("pseudonymise") or the mention is deleted ("delete").
+LISTENING_RETENTION_DAYS = env.int("LISTENING_RETENTION_DAYS", default=90)
+LISTENING_RETENTION_ACTION = env("LISTENING_RETENTION_ACTION", default="pseudonymise")
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
 # is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another

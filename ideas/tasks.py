@@ -2,16 +2,11 @@
 
 from celery import shared_task
 
+from portal.core.tasks import RETRYING_TASK
+
 from . import notifications
 
-_OPTIONS = {
-    "acks_late": True,
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "max_retries": 5,
-    "soft_time_limit": 120,
-    "time_limit": 180,
-}
+_OPTIONS = RETRYING_TASK
 
 
 @shared_task(name="ideas.notify_followers", **_OPTIONS)

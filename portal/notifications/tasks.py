@@ -1,15 +1,10 @@
 from celery import shared_task
 
+from portal.core.tasks import RETRYING_TASK
+
 from . import services
 
-_OPTIONS = {
-    "acks_late": True,
-    "autoretry_for": (Exception,),
-    "retry_backoff": True,
-    "max_retries": 6,
-    "soft_time_limit": 60,
-    "time_limit": 90,
-}
+_OPTIONS = {**RETRYING_TASK, "max_retries": 6, "soft_time_limit": 60, "time_limit": 90}
 
 
 @shared_task(name="notifications.deliver_email", **_OPTIONS)

@@ -7,6 +7,9 @@ any setting whose name suggests one is masked in every response.
 
 import json
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -18,7 +21,17 @@ from rest_framework.views import APIView
 
 from . import selectors, services
 from .connectors.base import language_tag
-from .models import Mention, Source, SourceKind, Tracker, TrackerKind
+from .models import (
+    CorrectionField,
+    Intent,
+    Mention,
+    MentionCorrection,
+    SentimentLabel,
+    Source,
+    SourceKind,
+    Tracker,
+    TrackerKind,
+)
 
 # Settings whose name contains one of these are credentials: never returned.
 SECRET_MARKERS = ("secret", "token", "password", "api_key", "apikey")
@@ -50,6 +63,13 @@ def config_masked(value):
 
 class MentionSerializer(serializers.ModelSerializer):
     trackers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Annotated by mentions_with_correction_flags (no query per row).
+    intent_corrected = serializers.BooleanField(
+        read_only=True, help_text=_("Staff corrected the intent by hand.")
+    )
+    sentiment_corrected = serializers.BooleanField(
+        read_only=True, help_text=_("Staff corrected the sentiment by hand.")
+    )
 
     class Meta:
         model = Mention
@@ -76,6 +96,8 @@ class MentionSerializer(serializers.ModelSerializer):
             "is_lead",
             "is_competitor",
             "influence",
+            "intent_corrected",
+            "sentiment_corrected",
         ]
         read_only_fields = fields
 
@@ -292,7 +314,9 @@ class MentionListView(APIView):
         """Mentions with their enrichment, newest first."""
         filters = MentionFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = selectors.mention_list(**filters.validated_data)
+        qs = mentions_with_correction_flags(
+            selectors.mention_list(**filters.validated_data)
+        )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(MentionSerializer(page, many=True).data)
@@ -342,3 +366,96 @@ class TrackerListView(APIView):
         serializer.is_valid(raise_exception=True)
         tracker = services.tracker_create(**serializer.validated_data)
         return Response(TrackerSerializer(tracker).data, status=status.HTTP_201_CREATED)
+
+
+def mentions_with_correction_flags(qs):
+    """`intent_corrected` and `sentiment_corrected` on every row, as EXISTS
+    subqueries in the same query."""
+    corrections = MentionCorrection.objects.filter(mention=OuterRef("pk"))
+    return qs.annotate(
+        intent_corrected=Exists(corrections.filter(field=CorrectionField.INTENT)),
+        sentiment_corrected=Exists(corrections.filter(field=CorrectionField.SENTIMENT)),
+    )
+
+
+def _mention_detail(pk: int) -> Mention:
+    return get_object_or_404(
+        mentions_with_correction_flags(selectors.mention_list()), pk=pk
+    )
+
+
+class MentionCorrectionSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(
+        choices=CorrectionField.choices,
+        help_text=_("The label to correct: “intent” or “sentiment”."),
+    )
+    value = serializers.CharField(
+        max_length=20,
+        help_text=_(
+            "Intent: question, complaint, idea, praise, lead or other. "
+            "Sentiment: positive, neutral or negative."
+        ),
+    )
+
+    def validate(self, attrs):
+        field, value = attrs["field"], attrs["value"]
+        choices = (
+            Intent.values if field == CorrectionField.INTENT else SentimentLabel.values
+        )
+        if value not in choices:
+            raise serializers.ValidationError(
+                {
+                    "value": [
+                        _(
+                            "“%(value)s” is not a valid %(field)s; choose one of: "
+                            "%(choices)s."
+                        )
+                        % {
+                            "value": value,
+                            "field": field,
+                            "choices": ", ".join(choices),
+                        }
+                    ]
+                }
+            )
+        return attrs
+
+
+class MentionDetailView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={200: MentionSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        """One mention with its enrichment and whether staff corrected it."""
+        return Response(MentionSerializer(_mention_detail(pk)).data)
+
+
+class MentionCorrectView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=MentionCorrectionSerializer,
+        responses={200: MentionSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Correct a mention's intent or sentiment by hand.
+
+        The correction is recorded, teaches the few-shot classifier, and is
+        never overwritten by automatic relabelling. The same value again
+        changes nothing.
+        """
+        mention = get_object_or_404(Mention.objects.only("pk"), pk=pk)
+        serializer = MentionCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.mention_correct(
+                mention=mention,
+                field=serializer.validated_data["field"],
+                value=serializer.validated_data["value"],
+                user=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                {exc.code or "non_field_errors": exc.messages}
+            ) from exc
+        return Response(MentionSerializer(_mention_detail(pk)).data)

@@ -1,9 +1,25 @@
 from django.urls import path
 
-from . import api
+from . import api, import_api
 
 urlpatterns = [
     path("mentions/", api.MentionListView.as_view(), name="mentions"),
+    path("mentions/<int:pk>/", api.MentionDetailView.as_view(), name="mention"),
+    path(
+        "mentions/<int:pk>/correct/",
+        api.MentionCorrectView.as_view(),
+        name="mention_correct",
+    ),
+    path(
+        "mentions/import/",
+        import_api.MentionImportView.as_view(),
+        name="mention_import",
+    ),
+    path(
+        "mentions/imports/<int:job_id>/",
+        import_api.ImportJobDetailView.as_view(),
+        name="mention_import_job",
+    ),
     path("sources/", api.SourceListView.as_view(), name="sources"),
     path("trackers/", api.TrackerListView.as_view(), name="trackers"),
 ]

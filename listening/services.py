@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .connectors import ConnectorError, RateLimited, RawMention, connector_for
+from .connectors.base import address_check, private_addresses
 from .enrichment.cluster import cluster_key
 from .enrichment.influence import influence_score
 from .enrichment.intent import intent_detect
@@ -23,6 +24,8 @@ from .enrichment.language import language_detect
 from .enrichment.sentiment import sentiment_analyse
 from .enrichment.trackers import trackers_matching
 from .models import Mention, Source, Tracker
+from .privacy import handles_suppressed
+from .relabel import relabel_new_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,9 @@ def mention_upsert_batch(
     """Enrich and store mentions that match at least one tracker.
 
     Returns counts: stored (new rows), duplicates (already stored), unmatched
-    (no tracker matched: not stored, nothing personal is kept).
+    (no tracker matched: not stored, nothing personal is kept). Posts by
+    authors who had their data erased are left out too and counted in
+    unmatched; "suppressed" (present only when not zero) says how many.
     """
     queries = _queries()
     competitors = set(
@@ -78,12 +83,18 @@ def mention_upsert_batch(
     rows: list[tuple[Mention, list[int]]] = []
     unmatched = repeated = 0
     seen: set[str] = set()
+    # One query for the batch (listening/privacy.py): an erasure lasts.
+    erased = handles_suppressed(r.author_handle for r in raw_mentions)
+    suppressed = 0
     for raw in raw_mentions:
         external_id = raw.external_id[:255]
         if external_id in seen:  # the same post twice in one batch
             repeated += 1
             continue
         seen.add(external_id)
+        if raw.author_handle in erased:
+            suppressed += 1
+            continue
         language, confidence = language_detect(raw.text, languages=languages)
         if not language and raw.language:
             language, confidence = raw.language.split("-")[0].lower()[:10], None
@@ -143,10 +154,14 @@ def mention_upsert_batch(
         if cursor is not None:
             updates["cursor"] = cursor
         Source.objects.filter(pk=source.pk).update(**updates)
+        # The few-shot classifier (staff corrections) relabels the new rows in
+        # a worker after commit: embedding is too slow for the import itself.
+        relabel_new_enqueue(mention_ids=list(stored.values()))
     return {
         "stored": len(new),
         "duplicates": len(rows) - len(new) + repeated,
-        "unmatched": unmatched,
+        "unmatched": unmatched + suppressed,
+        **({"suppressed": suppressed} if suppressed else {}),
     }
 
 
@@ -165,9 +180,12 @@ def source_poll(*, source_id: int) -> dict:
         return {"skipped": "rate_limited"}
     Source.objects.filter(pk=source.pk).update(last_run_at=now)
     try:
-        result = connector_for(source.kind).fetch(
-            url=source.url, config=source.config, cursor=source.cursor
-        )
+        with private_addresses(settings.LISTENING_ALLOW_PRIVATE_ADDRESSES):
+            if source.url:
+                address_check(source.url)
+            result = connector_for(source.kind).fetch(
+                url=source.url, config=source.config, cursor=source.cursor
+            )
     except RateLimited as exc:
         Source.objects.filter(pk=source.pk).update(
             rate_limited_until=now + timedelta(seconds=max(exc.retry_after, 1)),
@@ -197,19 +215,40 @@ def source_poll(*, source_id: int) -> dict:
     return {**counts, "rejected": len(result.rejected)}
 
 
+# A failing source is retried less and less often: its interval doubles with
+# each failure in a row, up to 16 times the interval and never beyond a day.
+BACKOFF_MAX_FACTOR = 16
+BACKOFF_MAX = timedelta(hours=24)
+
+
+def source_next_run(source: Source) -> timedelta:
+    """How long after its last run a source is due again."""
+    interval = timedelta(minutes=source.interval_minutes)
+    if not source.consecutive_failures:
+        return interval
+    factor = min(2**source.consecutive_failures, BACKOFF_MAX_FACTOR)
+    return max(interval, min(interval * factor, BACKOFF_MAX))
+
+
 def sources_due(*, now=None) -> list[int]:
-    """Enabled sources whose interval has passed since their last run."""
+    """Enabled sources whose interval (with backoff) has passed since their
+    last run and that are not rate limited."""
     now = now or timezone.now()
     due = []
     for source in Source.objects.filter(enabled=True).only(
-        "pk", "last_run_at", "interval_minutes", "rate_limited_until", "kind"
+        "pk",
+        "last_run_at",
+        "interval_minutes",
+        "rate_limited_until",
+        "kind",
+        "consecutive_failures",
     ):
         if source.kind in ("upload", "webhook"):
             continue
         if source.rate_limited_until and source.rate_limited_until > now:
             continue
-        if source.last_run_at is None or source.last_run_at <= now - timedelta(
-            minutes=source.interval_minutes
+        if source.last_run_at is None or source.last_run_at <= now - source_next_run(
+            source
         ):
             due.append(source.pk)
     return due
@@ -262,3 +301,80 @@ def source_create(**fields) -> Source:
 def tracker_create(**fields) -> Tracker:
     """A new tracker; it applies to mentions stored from now on."""
     return Tracker.objects.create(**fields)
+
+
+def mention_correct(*, mention: Mention, field: str, value: str, user) -> Mention:
+    """Staff set a mention's intent or sentiment by hand.
+
+    Records a `MentionCorrection` (previous → value, who), updates the label
+    (a corrected intent gets confidence 1.0 and, for "lead", the lead flag; a
+    corrected sentiment gets a score on the label's side when the lexicon's
+    score contradicts it) and marks the mention engaged, so it is kept past
+    the retention period. The same value again changes nothing and records
+    nothing. Corrections teach the few-shot classifier (listening/relabel.py),
+    which never overwrites a corrected label.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from .enrichment.fewshot import sentiment_score_for_label
+    from .models import CorrectionField, Intent, MentionCorrection, SentimentLabel
+    from .relabel import relabel_recent_enqueue
+
+    if user is None or not (user.is_active and user.is_staff):
+        raise PermissionDenied(_("Only staff can correct labels."))
+    if field not in CorrectionField.values:
+        raise ValidationError(
+            _("“%(field)s” cannot be corrected; choose one of: %(choices)s.")
+            % {"field": field, "choices": ", ".join(CorrectionField.values)},
+            code="field",
+        )
+    choices = (
+        Intent.values if field == CorrectionField.INTENT else SentimentLabel.values
+    )
+    if value not in choices:
+        raise ValidationError(
+            _("“%(value)s” is not a valid %(field)s; choose one of: %(choices)s.")
+            % {"value": value, "field": field, "choices": ", ".join(choices)},
+            code="value",
+        )
+    with transaction.atomic():
+        # The relabel task takes the same lock before it writes, so it either
+        # sees this correction or has finished before it.
+        current = Mention.objects.select_for_update().get(pk=mention.pk)
+        if field == CorrectionField.INTENT:
+            previous = current.intent
+            updates = {"intent": value, "intent_confidence": 1.0}
+            if value == Intent.LEAD:
+                updates["is_lead"] = True
+        else:
+            previous = current.sentiment_label
+            updates = {
+                "sentiment_label": value,
+                "sentiment_score": sentiment_score_for_label(
+                    value, current.sentiment_score
+                ),
+            }
+        if previous == value:
+            return current
+        if current.engaged_at is None:
+            updates["engaged_at"] = timezone.now()
+        Mention.objects.filter(pk=current.pk).update(**updates)
+        MentionCorrection.objects.create(
+            mention=current,
+            field=field,
+            previous=previous,
+            value=value,
+            corrected_by=user,
+        )
+        relabel_recent_enqueue()
+    for name, new_value in updates.items():
+        setattr(current, name, new_value)
+    logger.info(
+        "listening: mention %s %s corrected %s → %s by user %s",
+        current.pk,
+        field,
+        previous,
+        value,
+        user.pk,
+    )
+    return current

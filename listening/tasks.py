@@ -1,7 +1,7 @@
 """Thin tasks: ids in, one service call out. All are idempotent."""
 
 from celery import shared_task
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from . import services
 
@@ -25,3 +25,70 @@ def poll_due() -> int:
         transaction.on_commit(lambda sid=source_id: poll_source.delay(sid))
     services.sources_alert_broken()
     return len(due)
+
+
+# A million-row file takes many minutes: the job commits its position with
+# every batch, so a time limit or a lost worker only pauses it until
+# `resume_imports` enqueues it again.
+@shared_task(
+    name="listening.run_import",
+    acks_late=True,
+    soft_time_limit=6 * 3600,
+    time_limit=6 * 3600 + 60,
+)
+def run_import(job_id: int) -> str:
+    from .imports import import_job_run
+
+    return import_job_run(job_id=job_id)
+
+
+@shared_task(name="listening.resume_imports", **_OPTIONS)
+def resume_imports() -> int:
+    """Re-enqueue imports whose worker died or that never started (beat)."""
+    from .imports import import_jobs_resume
+
+    return len(import_jobs_resume())
+
+
+# Batched and committed per batch: a time limit only leaves the rest for the
+# next day's run, which picks up where the data says it stopped.
+@shared_task(
+    name="listening.expire_mentions",
+    acks_late=True,
+    soft_time_limit=1800,
+    time_limit=1860,
+)
+def expire_mentions() -> dict:
+    """Pseudonymise or delete mentions past their retention period (beat)."""
+    from .privacy import mentions_expire
+
+    return mentions_expire()
+
+
+# Few-shot relabelling (listening/relabel.py): embedding is a few milliseconds
+# a post, so it runs here and never in the import. Both are idempotent (same
+# corrections, same labels) and never touch a label staff corrected.
+_RELABEL_OPTIONS = {
+    **_OPTIONS,
+    "soft_time_limit": 600,
+    "time_limit": 660,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 3,
+}
+
+
+@shared_task(name="listening.relabel_mentions", **_RELABEL_OPTIONS)
+def relabel_mentions(mention_ids: list[int]) -> dict:
+    """Relabel newly stored mentions with the few-shot classifier."""
+    from .relabel import mentions_relabel
+
+    return mentions_relabel(mention_ids=mention_ids)
+
+
+@shared_task(name="listening.relabel_recent", **_RELABEL_OPTIONS)
+def relabel_recent() -> dict:
+    """Relabel recent uncorrected mentions after new corrections."""
+    from .relabel import mentions_relabel_recent
+
+    return mentions_relabel_recent()

@@ -2,12 +2,23 @@
 trackers, and the mentions they found (read-only; they change only through
 services)."""
 
+from django.urls import include, path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.widgets import Button
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    InspectView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from .models import Mention, Source, Tracker
 
@@ -32,10 +43,14 @@ class SourceViewSet(SnippetViewSet):
     list_display = [
         "name",
         "kind",
-        "enabled",
+        BooleanColumn("enabled", label=_("enabled"), sort_key="enabled"),
         "last_run_at",
         "last_success_at",
-        "consecutive_failures",
+        Column(
+            "consecutive_failures",
+            label=_("failures in a row"),
+            sort_key="consecutive_failures",
+        ),
         "fetched_total",
         "rate_limited_until",
     ]
@@ -73,7 +88,12 @@ class TrackerViewSet(SnippetViewSet):
     icon = "search"
     menu_label = _("Trackers")
     url_prefix = "listening/trackers"
-    list_display = ["name", "kind", "languages", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "languages",
+        BooleanColumn("is_active", label=_("active"), sort_key="is_active"),
+    ]
     list_filter = {"kind": ["exact"], "is_active": ["exact"]}
     panels = [
         FieldPanel("name"),
@@ -95,6 +115,30 @@ class TrackerViewSet(SnippetViewSet):
     ]
 
 
+# Staff correct intent and sentiment (listening/correction_views.py) from the
+# mention's inspect page or its row in the list.
+def _correct_url(mention_id: int) -> str:
+    return reverse("listening_corrections:correct", args=[mention_id])
+
+
+def _correct_link(mention: Mention) -> str:
+    return format_html('<a href="{}">{}</a>', _correct_url(mention.pk), _("Correct"))
+
+
+class MentionInspectView(InspectView):
+    @cached_property
+    def header_more_buttons(self):
+        return [
+            *super().header_more_buttons,
+            Button(
+                _("Correct labels"),
+                url=_correct_url(self.object.pk),
+                icon_name="edit",
+                priority=5,
+            ),
+        ]
+
+
 class MentionViewSet(SnippetViewSet):
     model = Mention
     icon = "openquote"
@@ -106,9 +150,10 @@ class MentionViewSet(SnippetViewSet):
         "language",
         "sentiment_label",
         "intent",
-        "is_lead",
+        BooleanColumn("is_lead", label=_("sales lead"), sort_key="is_lead"),
         "influence",
         "posted_at",
+        Column("correct", label=_("Labels"), accessor=_correct_link),
     ]
     list_filter = {
         "source": ["exact"],
@@ -121,6 +166,28 @@ class MentionViewSet(SnippetViewSet):
     }
     search_fields = ["text", "author_handle"]
     inspect_view_enabled = True
+    inspect_view_class = MentionInspectView
+    inspect_view_fields = [
+        "text",
+        "author_handle",
+        "author_name",
+        "author_url",
+        "author_followers",
+        "url",
+        "source",
+        "trackers",
+        "language",
+        "posted_at",
+        "fetched_at",
+        "sentiment_label",
+        "sentiment_score",
+        "intent",
+        "is_lead",
+        "is_competitor",
+        "influence",
+        "engaged_at",
+        "pseudonymised_at",
+    ]
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -132,6 +199,85 @@ class ListeningGroup(SnippetViewSetGroup):
     menu_icon = "site"
     menu_label = _("Listening")
     menu_name = "listening"
+    # Plain admin views (e.g. privacy requests) join this submenu via the hook.
+    submenu_hook = "register_listening_menu_item"
 
 
 register_snippet(ListeningGroup)
+
+
+# Privacy requests (listening/privacy_views.py): export or erase a handle.
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_active and request.user.is_staff
+
+
+@hooks.register("register_listening_menu_item")
+def _privacy_menu_item():
+    return StaffMenuItem(
+        _("Privacy requests"),
+        reverse("listening_privacy:requests"),
+        name="listening-privacy",
+        icon_name="lock",
+        order=900,
+    )
+
+
+@hooks.register("register_admin_urls")
+def _privacy_admin_urls():
+    from . import privacy_views
+
+    urls = [path("", privacy_views.privacy_requests, name="requests")]
+    return [
+        path(
+            "listening/privacy/",
+            include((urls, "listening_privacy"), namespace="listening_privacy"),
+        )
+    ]
+
+
+@hooks.register("register_admin_urls")
+def _correction_admin_urls():
+    from . import correction_views
+
+    urls = [
+        path(
+            "<int:mention_id>/",
+            correction_views.mention_correct_labels,
+            name="correct",
+        )
+    ]
+    return [
+        path(
+            "listening/corrections/",
+            include((urls, "listening_corrections"), namespace="listening_corrections"),
+        )
+    ]
+
+
+# Imports (listening/import_views.py): upload an export, follow its progress.
+@hooks.register("register_listening_menu_item")
+def _imports_menu_item():
+    return StaffMenuItem(
+        _("Imports"),
+        reverse("listening_imports:index"),
+        name="listening-imports",
+        icon_name="upload",
+        order=800,
+    )
+
+
+@hooks.register("register_admin_urls")
+def _import_admin_urls():
+    from . import import_views
+
+    urls = [
+        path("", import_views.imports_list, name="index"),
+        path("<int:job_id>/", import_views.import_detail, name="detail"),
+    ]
+    return [
+        path(
+            "listening/imports/",
+            include((urls, "listening_imports"), namespace="listening_imports"),
+        )
+    ]

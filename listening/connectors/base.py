@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import html
+import ipaddress
 import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -140,6 +145,49 @@ def language_tag(value: str | None) -> str:
     if len(tag) > MAX_LANGUAGE_CHARS or not _LANGUAGE_TAG.match(tag):
         return ""
     return tag
+
+
+# Whether connectors may reach loopback, private, link-local and other
+# non-public addresses. Off in production (a feed must not become a way into
+# the internal network or a cloud metadata service); the poll service sets it
+# from settings.LISTENING_ALLOW_PRIVATE_ADDRESSES for the duration of a fetch.
+_PRIVATE_ALLOWED: ContextVar[bool] = ContextVar("private_allowed", default=False)
+
+
+@contextmanager
+def private_addresses(allowed: bool) -> Iterator[None]:
+    token = _PRIVATE_ALLOWED.set(allowed)
+    try:
+        yield
+    finally:
+        _PRIVATE_ALLOWED.reset(token)
+
+
+def address_check(url: str) -> None:
+    """Raise ConnectorError unless `url`'s host resolves to public addresses.
+
+    Every address the name resolves to must be global, so a DNS answer that
+    mixes a public and a private address cannot be used to reach inside.
+    """
+    if _PRIVATE_ALLOWED.get():
+        return
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    if not host:
+        raise ConnectorError("the address has no host name")
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise ConnectorError(f"cannot resolve {single_line(host, limit=100)}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise ConnectorError(
+                f"{single_line(host, limit=100)} is a private or local network "
+                "address; set LISTENING_ALLOW_PRIVATE_ADDRESSES to allow it"
+            )
 
 
 def _strip_markup(value: str) -> str:

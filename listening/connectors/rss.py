@@ -23,6 +23,7 @@ from .base import (
     FetchResult,
     RateLimited,
     RawMention,
+    address_check,
     language_tag,
     mention_text,
     safe_url,
@@ -160,6 +161,8 @@ def _download(
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
             headers=headers,
+            # Every hop, redirects included, must go to a public address.
+            event_hooks={"request": [_check_request]},
         ) as client:
             with client.stream("GET", url) as response:
                 _raise_for_status(response)
@@ -183,6 +186,10 @@ def _download(
         raise ConnectorError("too many redirects") from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ConnectorError(f"request failed: {_short(exc)}") from exc
+
+
+def _check_request(request: httpx.Request) -> None:
+    address_check(str(request.url))
 
 
 def _raise_for_status(response: httpx.Response) -> None:

@@ -16,12 +16,12 @@ from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
 # Below this confidence the answer is "" (unknown). lingua normalises the
 # confidence values over the allowed languages, so with two languages 0.5 is a
-# coin toss. On the 40 English and Dutch posts in the tests every answer was
-# right, with confidences from 0.82 to 1.0 (most above 0.95); fragments that
-# are really guesses score lower ("thanks Vonk!!" 0.56, "top service" 0.77,
-# "hahahaha lol" 0.79 for Dutch). Recalibrate on the labelled set in
-# tests/data/ once it exists.
-MIN_CONFIDENCE = 0.8
+# coin toss. Calibrated on the dev split of the labelled set
+# (tests/data/listening/labelled/dev.jsonl; docs/subsystems/enrichment.md):
+# 0.8 left 6% of short English posts unknown; 0.7 gave the best language
+# macro-F1 (0.760 against 0.748) while still turning away some off-language
+# posts; lower thresholds took more German and French for English or Dutch.
+MIN_CONFIDENCE = 0.7
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@[\w.]+")
@@ -64,16 +64,14 @@ def _iso_codes(languages: Sequence[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16)
 def _detector(codes: tuple[str, ...]) -> LanguageDetector:
-    # Preloading costs the same ~0.6 s and ~7 MB for en+nl as the lazy load
-    # on the first call (measured with lingua 2.1.1), so pay it when the
-    # detector is built instead of inside the first batch.
-    return (
-        LanguageDetectorBuilder.from_iso_codes_639_1(
-            *(IsoCode639_1.from_str(code) for code in codes)
-        )
-        .with_preloaded_language_models()
-        .build()
-    )
+    # Lazy loading, not `with_preloaded_language_models()`: the same models
+    # and answers, but for en+nl (lingua 2.1.1, measured with ru_maxrss) the
+    # preload peaks at ~125 MB while it builds (~63 MB after), the lazy load
+    # at ~96 MB. The peak is what decides whether a 1M-row import stays
+    # under 300 MB (docs/performance.md, Listening).
+    return LanguageDetectorBuilder.from_iso_codes_639_1(
+        *(IsoCode639_1.from_str(code) for code in codes)
+    ).build()
 
 
 def language_detect(

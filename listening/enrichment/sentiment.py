@@ -24,9 +24,11 @@ from pathlib import Path
 from vaderSentiment.vaderSentiment import (
     B_DECR,
     B_INCR,
+    BOOSTER_DICT,
     C_INCR,
     N_SCALAR,
     SentimentIntensityAnalyzer,
+    SentiText,
     allcap_differential,
     normalize,
 )
@@ -93,7 +95,190 @@ def _is_emoji(char: str) -> bool:
     return unicodedata.category(char) == "So"
 
 
+# --- shared: hypothetical clauses and sarcasm ---------------------------------
+
+# A wish or a suggestion is not an opinion about what is there now: "it would
+# be great if ...", "zou handig zijn als ...", "wish the app had ..." read as
+# positive to a lexicon, but people label them neutral. From one of these
+# words to the end of its clause, sentiment words count for nothing, unless a
+# negation or "recommend" follows at once ("would not recommend", "would
+# recommend"), which is a real verdict.
+_HYPOTHETICAL = {
+    "en": frozenset(
+        {
+            "would",
+            "wish",
+            "wishing",
+            "if",
+            "it'd",
+            "that'd",
+            "hope",
+            "hoping",
+            "hopefully",
+            "imagine",
+        }
+    ),
+    "nl": frozenset(
+        {"zou", "zouden", "zou't", "wou", "wens", "hoop", "hopelijk", "stel", "mocht"}
+    ),
+}
+_HYPOTHETICAL_EXCEPT = frozenset(
+    {
+        "not",
+        "never",
+        "definitely",
+        "highly",
+        "recommend",
+        "niet",
+        "nooit",
+        "aanraden",
+        "zeker",
+        "iedereen",
+        "het",
+    }
+)
+_HYPOTHETICAL_VERDICT = frozenset({"recommend", "aanraden", "aanbevelen"})
+
+# Markers that turn praise words into their opposite. Kept short on purpose:
+# each is sarcastic in nearly every post it appears in.
+_SARCASM = re.compile(
+    "[\U0001f644\U0001f643]|(?:^|\\s)/s\\b|\\byeah right\\b|\\blove that for me\\b"
+    r"|\bthanks for nothing\b|\bthanks a lot\b|\boh (?:great|joy|wonderful|lovely)\b"
+    r"|\bbedankt voor (?:niks|niets|nix)\b|\boh (?:leuk|fijn|geweldig|top)\b"
+    r"|\b(?:fijn|top|leuk|lekker) hoor\b|\blekker dan\b|\bsure buddy\b"
+    r"|\blekker bezig\b",
+    re.IGNORECASE,
+)
+
+
+def _hypothetical_mask(
+    words: list[str], breaks: list[bool], language: str
+) -> list[bool]:
+    """For each word: does it stand in a hypothetical clause? ``breaks[i]``
+    says that a clause ends after word ``i``."""
+    markers = _HYPOTHETICAL[language]
+    mask = [False] * len(words)
+    active = False
+    for i, word in enumerate(words):
+        lowered = word.lower().strip(".,;:!?\"'()").replace("\u2019", "'")
+        if not active and lowered in markers:
+            following = [w.lower().strip(".,;:!?") for w in words[i + 1 : i + 4]]
+            verdict = following[:1] != ["you"] and any(
+                w in _HYPOTHETICAL_VERDICT for w in following
+            )
+            if not verdict and (
+                not following or following[0] not in _HYPOTHETICAL_EXCEPT
+            ):
+                active = True
+        mask[i] = active
+        if breaks[i]:
+            active = False
+    return mask
+
+
+def _question_mask(words: list[str], breaks: list[bool]) -> list[bool]:
+    """For each word: is it in a clause that ends in a single "?"? Praise
+    words in a question are asked about, not meant: "is Vonk a good choice?",
+    "welke is het beste?". A "??" or "?!" is often indignant or amazed, and
+    negative words in questions are often complaints, so only positive
+    valences are muted (by the callers)."""
+    mask = [False] * len(words)
+    start = 0
+    for i, word in enumerate(words):
+        if breaks[i] or i == len(words) - 1:
+            ending = word.rstrip()
+            tail = ending[len(ending.rstrip("?!.")) :]
+            if tail == "?":
+                for j in range(start, i + 1):
+                    mask[j] = True
+            start = i + 1
+    return mask
+
+
+def _sarcastic(text: str) -> bool:
+    return bool(_SARCASM.search(text))
+
+
 # --- English: VADER -----------------------------------------------------------
+
+
+_EN_CLAUSE_END = re.compile(r"[.,;:!?\u2013\u2014]$|^[-\u2013\u2014]$")
+
+
+class _Vader(SentimentIntensityAnalyzer):
+    """VADER with hypothetical clauses muted (see :data:`_HYPOTHETICAL`),
+    negations and boosters kept inside their clause, and the phrases of
+    ``data/sentiment_en.tsv`` (``self.phrases``, compiled) added.
+
+    ``polarity_scores`` is VADER 3.3.2's, with one step added after the "but"
+    check; emoji are already separated by :func:`_english_text`.
+    """
+
+    def polarity_scores(self, text):
+        text_no_emoji = ""
+        prev_space = True
+        for char in text:
+            if char in self.emojis:
+                description = self.emojis[char]
+                if not prev_space:
+                    text_no_emoji += " "
+                text_no_emoji += description
+                prev_space = False
+            else:
+                text_no_emoji += char
+                prev_space = char == " "
+        text = text_no_emoji.strip()
+        whole = SentiText(text)
+        # VADER looks three words back for negations and boosters across
+        # commas and full stops ("without any fuss. Appreciate it" negates
+        # "appreciate"); here each clause is scored on its own, and the "but"
+        # rule still runs over the whole text.
+        raw = text.split()
+        breaks = [bool(_EN_CLAUSE_END.search(token)) for token in raw]
+        words, sentiments = [], []
+        start = 0
+        for end in range(len(raw)):
+            if breaks[end] or end == len(raw) - 1:
+                clause = SentiText(" ".join(raw[start : end + 1]))
+                clause.is_cap_diff = whole.is_cap_diff
+                clause_words = clause.words_and_emoticons
+                clause_sentiments = []
+                for i, item in enumerate(clause_words):
+                    lowered = item.lower()
+                    if lowered in BOOSTER_DICT or (
+                        lowered == "kind"
+                        and i < len(clause_words) - 1
+                        and clause_words[i + 1].lower() == "of"
+                    ):
+                        clause_sentiments.append(0)
+                        continue
+                    clause_sentiments = self.sentiment_valence(
+                        0, clause, item, i, clause_sentiments
+                    )
+                words += clause_words
+                sentiments += clause_sentiments
+                start = end + 1
+        sentiments = self._but_check(words, sentiments)
+        lowered = " ".join(raw).lower()
+        for phrase, valence in self.phrases.items():
+            if phrase.search(lowered):
+                # The words of a phrase carry no sentiment of their own.
+                for word in phrase.pattern[2:-2].split(" "):
+                    for i, token in enumerate(words):
+                        if token.lower() == word:
+                            sentiments[i] = 0.0
+                sentiments.append(valence)
+                words.append("")
+                raw.append("")
+                breaks.append(True)
+        if len(raw) == len(words):
+            mask = _hypothetical_mask(raw, breaks, "en")
+            asked = _question_mask(raw, breaks)
+            sentiments = [
+                0.0 if m or (q and s > 0) else s
+                for s, m, q in zip(sentiments, mask, asked, strict=True)
+            ]
+        return self.score_valence(sentiments, text)
 
 
 @lru_cache(maxsize=1)
@@ -102,11 +287,20 @@ def _vader() -> SentimentIntensityAnalyzer:
 
     Emoji in our table are scored as lexicon tokens instead of through
     VADER's English descriptions, which leave 👍, 👎, 🙏, ❤️ and 😡 at zero.
+    ``data/sentiment_en.tsv`` overrides a few words of VADER's lexicon.
     """
-    analyzer = SentimentIntensityAnalyzer()
+    analyzer = _Vader()
     for emoji, valence in _emoji_valences().items():
         analyzer.emojis.pop(emoji, None)
         analyzer.lexicon[emoji] = valence
+    analyzer.phrases = {}
+    for entry, valence in _data_lines("sentiment_en.tsv"):
+        words = entry.lower().split()
+        if len(words) > 1:
+            pattern = re.compile(r"\b" + " ".join(map(re.escape, words)) + r"\b")
+            analyzer.phrases[pattern] = float(valence)
+        else:
+            analyzer.lexicon[words[0]] = float(valence)
     return analyzer
 
 
@@ -118,7 +312,10 @@ def _english_text(text: str) -> str:
 
 
 def sentiment_english(text: str) -> Sentiment:
-    return _sentiment(_vader().polarity_scores(_english_text(text))["compound"])
+    score = _vader().polarity_scores(_english_text(text))["compound"]
+    if score > 0 and _sarcastic(text):
+        score = -score
+    return _sentiment(score)
 
 
 # --- Dutch: lexicon scorer ----------------------------------------------------
@@ -243,7 +440,6 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@[\w.]+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|[.,;:!?]+|\S", re.UNICODE)
 _CLAUSE_BREAK = re.compile(r"[.,;:!?]+")
-_BREAK = _Token("", "", "break")
 # "maar" as a particle, not as "but": "alleen maar", "maar liefst", "doe maar".
 _MAAR_PARTICLE_BEFORE = frozenset(
     {"alleen", "nog", "slechts", "even", "gewoon", "doe", "zeg", "kom", "ga"}
@@ -267,7 +463,7 @@ def _dutch_tokens(text: str) -> list[_Token]:
         else:
             for piece in _WORD.findall(chunk):
                 if _CLAUSE_BREAK.fullmatch(piece):
-                    tokens.append(_BREAK)
+                    tokens.append(_Token(piece, piece, "break"))
                 elif piece in emoji_table:
                     valence = emoji_table[piece]
                     tokens.append(_Token(piece, piece, "emoji", valence))
@@ -350,9 +546,16 @@ def _word_valence(tokens: list[_Token], i: int, is_cap_diff: bool) -> float:
     token = tokens[i]
     if _acts_as_modifier(tokens, i):
         return 0.0
-    # "Beste Vonk," opens a letter; it is not "best".
+    # "Beste Vonk," opens a letter; it is not "best". "Beste aankoop ooit"
+    # is: a greeting is followed by a name or a short clause.
     if token.lower == "beste" and _is_clause_start(tokens, i):
-        return 0.0
+        following = _clause_neighbours(tokens, i, 1)
+        if (
+            not following
+            or following[0].text[:1].isupper()
+            or (len(following) < 3 and i + len(following) + 1 < len(tokens))
+        ):
+            return 0.0
     before = _clause_neighbours(tokens, i, -1)
     if token.lower in resources.negatable:
         after = _clause_neighbours(tokens, i, 1)
@@ -376,6 +579,10 @@ def _word_valence(tokens: list[_Token], i: int, is_cap_diff: bool) -> float:
                 scalar += math.copysign(C_INCR, valence)
             valence += scalar * (1.0, 0.95, 0.9)[distance]
         if neighbour.lower in resources.negators:
+            # A negation is used up by the first sentiment word after it:
+            # "zonder gezeur opgelost" negates "gezeur", not "opgelost".
+            if any(_is_sentiment_word(t) for t in before[:distance]):
+                continue
             # VADER's "never so good": "nog nooit zo snel" praises.
             if (
                 neighbour.lower == "nooit"
@@ -426,6 +633,14 @@ def sentiment_dutch(text: str) -> Sentiment:
             sentiments.append(_word_valence(tokens, i, is_cap_diff))
         else:
             sentiments.append(0.0)
+    lowered = [t.lower for t in tokens]
+    breaks = [t.kind == "break" for t in tokens]
+    mask = _hypothetical_mask(lowered, breaks, "nl")
+    asked = _question_mask(lowered, breaks)
+    sentiments = [
+        0.0 if m or (q and v > 0) else v
+        for v, m, q in zip(sentiments, mask, asked, strict=True)
+    ]
     maar = _maar_index(tokens)
     if maar is not None:
         sentiments = [
@@ -436,6 +651,8 @@ def sentiment_dutch(text: str) -> Sentiment:
     if total == 0:
         return NEUTRAL
     total += math.copysign(_punctuation_emphasis(text), total)
+    if total > 0 and _sarcastic(text):
+        total = -total
     return _sentiment(normalize(total))
 
 

@@ -338,6 +338,9 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "notify"},
     "ideas.notify_*": {"queue": "notify"},
     "experts.notify_*": {"queue": "notify"},
+    # Relabelling loads the embedding model: the enrich queue's workers, so
+    # ingest workers stay small (first match wins).
+    "listening.relabel_*": {"queue": "enrich"},
     "listening.*": {"queue": "ingest"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -364,6 +367,16 @@ CELERY_BEAT_SCHEDULE = {
     "listening-poll-due": {
         "task": "listening.poll_due",
         "schedule": crontab(minute="*"),
+    },
+    # Mentions nobody engaged with, past LISTENING_RETENTION_DAYS.
+    "listening-expire-mentions": {
+        "task": "listening.expire_mentions",
+        "schedule": crontab(hour=3, minute=20),
+    },
+    # Background imports whose worker died (stale heartbeat) or never began.
+    "listening-resume-imports": {
+        "task": "listening.resume_imports",
+        "schedule": crontab(minute="*/2"),
     },
 }
 
@@ -442,10 +455,31 @@ REDACTION_EXTRA_PATTERNS = env.list("REDACTION_EXTRA_PATTERNS", default=[])
 # how long a source may fail before staff are alerted.
 LISTENING_LANGUAGES = env.list("LISTENING_LANGUAGES", default=["en", "nl"])
 LISTENING_SOURCE_ALERT_HOURS = env.int("LISTENING_SOURCE_ALERT_HOURS", default=6)
+# Sources may not reach loopback, private or link-local addresses unless this
+# is on (a feed must not become a way into the internal network).
+LISTENING_ALLOW_PRIVATE_ADDRESSES = env.bool(
+    "LISTENING_ALLOW_PRIVATE_ADDRESSES", default=False
+)
 # Mentions nobody engaged with expire after this many days: their author data
 # is pseudonymised ("pseudonymise") or the mention is deleted ("delete").
 LISTENING_RETENTION_DAYS = env.int("LISTENING_RETENTION_DAYS", default=90)
 LISTENING_RETENTION_ACTION = env("LISTENING_RETENTION_ACTION", default="pseudonymise")
+# Uploads up to this size are imported in the request (API); bigger ones become
+# a background ImportJob. A running job whose heartbeat is older than
+# LISTENING_IMPORT_STALE_SECONDS is taken to have lost its worker and resumed.
+LISTENING_IMPORT_SYNC_MAX_BYTES = env.int(
+    "LISTENING_IMPORT_SYNC_MAX_BYTES", default=5 * 1024 * 1024
+)
+LISTENING_IMPORT_STALE_SECONDS = env.int("LISTENING_IMPORT_STALE_SECONDS", default=120)
+# Staff corrections teach a few-shot classifier (listening/relabel.py): it runs
+# once a label has this many corrected mentions, on new mentions and, after
+# new corrections, on those fetched in the last LISTENING_FEWSHOT_RELABEL_DAYS
+# days (at most LISTENING_FEWSHOT_RELABEL_LIMIT, newest first).
+LISTENING_FEWSHOT_MIN_EXAMPLES = env.int("LISTENING_FEWSHOT_MIN_EXAMPLES", default=10)
+LISTENING_FEWSHOT_RELABEL_DAYS = env.int("LISTENING_FEWSHOT_RELABEL_DAYS", default=14)
+LISTENING_FEWSHOT_RELABEL_LIMIT = env.int(
+    "LISTENING_FEWSHOT_RELABEL_LIMIT", default=5000
+)
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
 # is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another

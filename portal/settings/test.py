@@ -28,6 +28,8 @@ COMMENTS_POST_RATE = "1000/m"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
+# Connector tests talk to a local HTTP server on 127.0.0.1.
+LISTENING_ALLOW_PRIVATE_ADDRESSES = True
 EXPERTS_ASK_RATE = "1000/m"
 EXPERTS_ANSWER_RATE = "1000/m"
 EXPERTS_HELPFUL_RATE = "1000/m"

@@ -53,7 +53,7 @@ def worker(real_services):
             pool="solo",
             perform_ping_check=False,
             shutdown_timeout=10,
-            queues=["default", "notify", "index", "ingest"],
+            queues=["default", "notify", "index", "ingest", "enrich"],
         ) as w:
             yield w
     finally:

@@ -156,3 +156,13 @@ def http_server() -> Iterator[LocalHttpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _local_addresses_allowed():
+    """Connector tests call connectors directly against 127.0.0.1; the poll
+    service sets this from LISTENING_ALLOW_PRIVATE_ADDRESSES itself."""
+    from listening.connectors.base import private_addresses
+
+    with private_addresses(True):
+        yield

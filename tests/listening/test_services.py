@@ -217,3 +217,22 @@ def test_stored_mentions_carry_sentiment_intent_lead_and_influence(feed, vonk, r
     lead = Mention.objects.get(external_id="b")
     assert lead.is_lead
     assert lead.is_competitor
+
+
+def test_a_failing_source_backs_off_exponentially_up_to_a_cap(feed):
+    now = timezone.now()
+    feed.interval_minutes = 15
+    feed.last_run_at = now - timedelta(minutes=20)
+    feed.save()
+    assert services.sources_due(now=now) == [feed.pk]
+
+    feed.consecutive_failures = 1  # 30 minutes
+    feed.save()
+    assert services.sources_due(now=now) == []
+    assert services.sources_due(now=now + timedelta(minutes=11)) == [feed.pk]
+
+    feed.consecutive_failures = 10  # capped at 16 × 15 minutes = 4 hours
+    feed.save()
+    assert services.source_next_run(feed) == timedelta(hours=4)
+    feed.interval_minutes = 600  # 16 × 10 hours, but never beyond a day
+    assert services.source_next_run(feed) == timedelta(hours=24)

@@ -3,7 +3,8 @@
     manage.py listening_import mentions.csv --preset brandwatch
     manage.py listening_import posts.ndjson --preset generic --source "Forum dump"
 
-The same import as the API (`listening.imports.mentions_import`): rows are
+The same code path as the API and the background jobs
+(`listening.imports.mentions_import`): rows are
 streamed and stored in batches, rows that match no tracker are not kept, and
 running the same file again stores nothing new. Rejected rows are reported;
 they do not make the command fail. A missing file or a file that cannot be
@@ -17,21 +18,16 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from listening.connectors.upload import FORMATS, PRESETS
-from listening.imports import ImportFormatError, mentions_import
+from listening.imports import ImportFormatError, format_from_name, mentions_import
 
-EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-    ".json": "json",
-    ".ndjson": "ndjson",
-    ".jsonl": "ndjson",
-}
 SHOWN_REASONS = 20
 
 
 class Command(BaseCommand):
     help = "Import mentions from a CSV, JSON or NDJSON export of a listening tool."
+    # The system checks import every URLconf and admin module (~20 MB that
+    # a long import then carries to its end); `manage.py check` runs them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The exported file.")
@@ -53,7 +49,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
-        file_format = options["format"] or EXTENSIONS.get(path.suffix.lower())
+        file_format = options["format"] or format_from_name(path.name)
         if not file_format:
             raise CommandError(
                 _("Cannot tell the format from “%(name)s”; pass --format.")

@@ -5,6 +5,7 @@ services)."""
 from django.urls import include, path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -43,12 +44,12 @@ class SourceViewSet(SnippetViewSet):
     list_display = [
         "name",
         "kind",
-        BooleanColumn("enabled", label=_("enabled"), sort_key="enabled"),
+        BooleanColumn("enabled", label=capfirst(_("enabled")), sort_key="enabled"),
         "last_run_at",
         "last_success_at",
         Column(
             "consecutive_failures",
-            label=_("failures in a row"),
+            label=capfirst(_("failures in a row")),
             sort_key="consecutive_failures",
         ),
         "fetched_total",
@@ -92,7 +93,7 @@ class TrackerViewSet(SnippetViewSet):
         "name",
         "kind",
         "languages",
-        BooleanColumn("is_active", label=_("active"), sort_key="is_active"),
+        BooleanColumn("is_active", label=capfirst(_("active")), sort_key="is_active"),
     ]
     list_filter = {"kind": ["exact"], "is_active": ["exact"]}
     panels = [
@@ -150,7 +151,7 @@ class MentionViewSet(SnippetViewSet):
         "language",
         "sentiment_label",
         "intent",
-        BooleanColumn("is_lead", label=_("sales lead"), sort_key="is_lead"),
+        BooleanColumn("is_lead", label=capfirst(_("sales lead")), sort_key="is_lead"),
         "influence",
         "posted_at",
         Column("correct", label=_("Labels"), accessor=_correct_link),

@@ -3,9 +3,11 @@ trackers, and the mentions they found (read-only; they change only through
 services)."""
 
 from django.urls import include, path, reverse
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -138,6 +140,20 @@ class MentionInspectView(InspectView):
                 priority=5,
             ),
         ]
+
+    # Times in the staff member's time zone, yes/no for flags and a dash for
+    # what is not known, like the rest of the admin.
+    def get_field_display_value(self, field_name, field):
+        value = getattr(self.object, field_name, None)
+        if field_name in self.DATETIME_FIELDS:
+            return date_format(localtime(value), "DATETIME_FORMAT") if value else "—"
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if value is None or value == "":
+            return "—"
+        return super().get_field_display_value(field_name, field)
+
+    DATETIME_FIELDS = ("posted_at", "fetched_at", "engaged_at", "pseudonymised_at")
 
 
 class MentionViewSet(SnippetViewSet):

@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import consent, selectors, services
 from .connectors.base import language_tag
 from .models import (
     CorrectionField,
@@ -459,3 +460,56 @@ class MentionCorrectView(APIView):
                 {exc.code or "non_field_errors": exc.messages}
             ) from exc
         return Response(MentionSerializer(_mention_detail(pk)).data)
+
+
+class OptOutSerializer(serializers.Serializer):
+    handle = serializers.CharField(
+        max_length=255, help_text=_("The handle that must never be invited.")
+    )
+    source = serializers.ChoiceField(
+        choices=SourceKind.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("The network the handle is on (a source kind)."),
+    )
+
+    def validate_handle(self, value: str) -> str:
+        if not consent.handle_normalise(value):
+            raise serializers.ValidationError(_("Enter a handle."))
+        return value
+
+
+class OptOutAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+OPTOUT_ACCEPTED = _("Noted. This handle will not be invited.")
+
+
+class OptOutView(APIView):
+    """Anyone may opt a handle out of invitations; no login needed."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "listening.optout"
+
+    @extend_schema(
+        request=OptOutSerializer,
+        responses={202: OptOutAcceptedSerializer},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        """Never invite this handle. The answer is the same whether or not the
+        handle is known (202 with the same body); asking again changes
+        nothing. Throttled per address."""
+        serializer = OptOutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent.optout_record(
+            handle=serializer.validated_data["handle"],
+            network=serializer.validated_data.get("source", ""),
+            via="api",
+        )
+        return Response(
+            {"detail": str(OPTOUT_ACCEPTED)}, status=status.HTTP_202_ACCEPTED
+        )

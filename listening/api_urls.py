@@ -20,6 +20,7 @@ urlpatterns = [
         import_api.ImportJobDetailView.as_view(),
         name="mention_import_job",
     ),
+    path("optouts/", api.OptOutView.as_view(), name="optouts"),
     path("sources/", api.SourceListView.as_view(), name="sources"),
     path("trackers/", api.TrackerListView.as_view(), name="trackers"),
 ]

@@ -391,7 +391,7 @@ def import_job_run(*, job_id: int, batch_size: int = 1000) -> str:
         _fail(job, beat[0], str(exc))
         _file_discard(job)
         return "failed"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         _fail(
             job,
             beat[0],

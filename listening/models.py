@@ -150,7 +150,9 @@ class Mention(models.Model):
     )
     text = models.TextField(_("text"), max_length=20000)
     language = models.CharField(_("language"), max_length=10, blank=True)
-    language_confidence = models.FloatField(null=True, blank=True)
+    language_confidence = models.FloatField(
+        _("language confidence"), null=True, blank=True
+    )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     fetched_at = models.DateTimeField(_("fetched at"), auto_now_add=True)
     raw = models.JSONField(default=dict, blank=True)
@@ -158,7 +160,7 @@ class Mention(models.Model):
     # Reposts and copies share a key; reports count each cluster once.
     cluster_key = models.CharField(max_length=32, db_index=True)
     # Enrichment (listening/enrichment/); staff corrections come later.
-    sentiment_score = models.FloatField(_("sentiment"), null=True, blank=True)
+    sentiment_score = models.FloatField(_("sentiment score"), null=True, blank=True)
     sentiment_label = models.CharField(
         _("sentiment"), max_length=10, choices=SentimentLabel.choices, blank=True
     )
@@ -342,3 +344,169 @@ class PrivacyRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.handle_hint}"
+
+
+# --- consent ledger (issue 6) ------------------------------------------------
+# Nothing here stores a handle in clear text: only the keyed hash of its
+# normal form (listening.privacy.handle_hash).
+
+
+class Person(models.Model):
+    """One human behind one or more social handles."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return f"person {self.pk}"
+
+
+class PersonHandle(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="handles")
+    handle_hash = models.CharField(max_length=64, unique=True)
+    network = models.CharField(
+        _("network"), max_length=12, choices=SourceKind.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("handle")
+        verbose_name_plural = _("handles")
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.handle_hash[:8]}"
+
+
+class OptOutVia(models.TextChoices):
+    LINK = "link", _("Opt-out link")
+    API = "api", _("API")
+    STAFF = "staff", _("Staff")
+
+
+class OptOut(models.Model):
+    """A handle that must never be invited. Opt-outs last forever: neither
+    retention nor erasure removes them."""
+
+    handle_hash = models.CharField(max_length=64, unique=True)
+    via = models.CharField(_("via"), max_length=8, choices=OptOutVia.choices)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
+
+    def __str__(self) -> str:
+        return f"opt-out {self.handle_hash[:8]}"
+
+
+class InvitationStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    OPENED = "opened", _("Opened")
+    JOINED = "joined", _("Joined")
+    CONTRIBUTED = "contributed", _("Contributed")
+    DECLINED = "declined", _("Declined")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+class Invitation(models.Model):
+    """A drafted, personal invitation for the person behind a mention.
+
+    Nothing is sent: staff post the drafted reply themselves.
+    """
+
+    mention = models.ForeignKey(
+        Mention,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="invitations"
+    )
+    handle_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.OFFERED,
+    )
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    override_reason = models.TextField(_("override reason"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    reply_text = models.TextField(_("drafted reply"), blank=True)
+    nonce = models.CharField(max_length=32, unique=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    contributed_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.status})"
+
+
+class ConsentEventKind(models.TextChoices):
+    OFFERED = "offered", _("Offered")
+    REFUSED = "refused", _("Refused")
+    OVERRIDE = "override", _("Override")
+    OPENED = "opened", _("Opened")
+    JOINED = "joined", _("Joined")
+    CONTRIBUTED = "contributed", _("Contributed")
+    DECLINED = "declined", _("Declined")
+    OPTED_OUT = "opted_out", _("Opted out")
+
+
+class ConsentEvent(models.Model):
+    """The append-only consent ledger: rows are added, never changed."""
+
+    kind = models.CharField(max_length=12, choices=ConsentEventKind.choices)
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    handle_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("consent event")
+        verbose_name_plural = _("consent events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d}"

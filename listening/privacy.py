@@ -26,12 +26,12 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from .apps import RETENTION_ACTIONS
-from .models import Mention, PrivacyRequest, PrivacyRequestKind
+from .models import Invitation, Mention, PrivacyRequest, PrivacyRequestKind
 
 PSEUDONYM_PREFIX = "anon-"
 # Different salts: a pseudonym cannot be matched against the stored hashes of
@@ -69,7 +69,9 @@ def handle_normalise(handle: str) -> str:
     "sanne@mastodon.social" are the same author.
     """
     text = unicodedata.normalize("NFKC", handle or "").strip().casefold()
-    return text.lstrip("@").strip()
+    # "/u/name" (how Reddit links a user) is stored as "u/name"; the "u/"
+    # stays, so a Reddit name never matches someone's X handle.
+    return text.lstrip("@/").strip()
 
 
 @lru_cache(maxsize=16)
@@ -145,17 +147,17 @@ def handle_mentions(handle: str) -> QuerySet[Mention]:
     normalised = handle_normalise(handle)
     if not normalised:
         return Mention.objects.none()
-    # A case-insensitive substring narrows in the database (stored handles may
-    # differ in case, a leading "@" or spacing); the normal form is checked
-    # on the few candidates. It scans the table, which is fine for a request
-    # staff run by hand; fetches use the keyed hashes instead.
+    # Every stored handle is put in the normal form here: a database filter
+    # cannot do NFKC and case folding ("Straße" is "strasse"). It reads the
+    # handles of the whole table, which is fine for a request staff run by
+    # hand; fetches use the keyed hashes instead.
     pseudonym = handle_pseudonym(normalised)
-    candidates = Mention.objects.filter(
-        Q(author_handle__icontains=normalised) | Q(author_handle=pseudonym)
-    ).values_list("pk", "author_handle")
+    handles = Mention.objects.exclude(author_handle="").values_list(
+        "pk", "author_handle"
+    )
     pks = [
         pk
-        for pk, author in candidates
+        for pk, author in handles.iterator(chunk_size=5000)
         if author == pseudonym or handle_normalise(author) == normalised
     ]
     return Mention.objects.filter(pk__in=pks)
@@ -255,7 +257,48 @@ def handle_erase(*, handle: str, user=None, note: str = "") -> int:
         _total, per_model = handle_mentions(normalised).delete()
         erased = per_model.get(Mention._meta.label, 0)
         PrivacyRequest.objects.filter(pk=request.pk).update(mentions=erased)
+        # The consent ledger keeps its hashes (an opt-out lasts forever), but
+        # drafted invitation texts name the handle: they go.
+        Invitation.objects.filter(handle_hash__in=_handle_hashes(normalised)).update(
+            reply_text=""
+        )
+    # A fetch that checked its batch just before the erasure was recorded can
+    # still commit one of this author's posts afterwards: a second pass, a
+    # few minutes later, removes it. It gets the hash, never the handle.
+    from .tasks import erasure_sweep
+
+    hashed = request.handle_hash
+    transaction.on_commit(
+        lambda: erasure_sweep.apply_async(args=[hashed], countdown=ERASURE_SWEEP_DELAY)
+    )
     return erased
+
+
+# Seconds after an erasure before the second pass (longer than a batch takes).
+ERASURE_SWEEP_DELAY = 300
+
+
+def erasure_sweep(*, hashed: str) -> int:
+    """Delete mentions whose handle has this erasure hash. Idempotent."""
+    if not PrivacyRequest.objects.filter(
+        kind=PrivacyRequestKind.ERASE, handle_hash=hashed
+    ).exists():
+        return 0
+    handles = Mention.objects.exclude(author_handle="").values_list(
+        "pk", "author_handle"
+    )
+    pks = [
+        pk
+        for pk, author in handles.iterator(chunk_size=5000)
+        if handle_hash(author) == hashed
+    ]
+    deleted = 0
+    for start in range(0, len(pks), 1000):
+        _total, per_model = Mention.objects.filter(
+            pk__in=pks[start : start + 1000]
+        ).delete()
+        deleted += per_model.get(Mention._meta.label, 0)
+    return deleted
 
 
 # --- engagement and retention ----------------------------------------------

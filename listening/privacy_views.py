@@ -27,8 +27,9 @@ class PrivacyRequestForm(forms.Form):
         label=gettext_lazy("Handle"),
         max_length=255,
         help_text=gettext_lazy(
-            "As the person gave it, e.g. “@name@mastodon.social” or "
-            "“name.bsky.social”. Case and a leading “@” do not matter."
+            "As the person gave it, e.g. “@name@mastodon.social”, "
+            "“name.bsky.social”, “@name” on X or “u/name” on Reddit. Case and "
+            "a leading “@” do not matter."
         ),
     )
     action = forms.ChoiceField(

@@ -193,7 +193,8 @@ def source_poll(*, source_id: int) -> dict:
             last_error_at=now,
         )
         return {"rate_limited": exc.retry_after}
-    except (ConnectorError, KeyError) as exc:
+    except (ConnectorError, KeyError, ValueError, TypeError) as exc:
+        # ValueError/TypeError: settings of the wrong type ("timeout": "abc").
         Source.objects.filter(pk=source.pk).update(
             last_error=str(exc)[:2000],
             last_error_at=now,
@@ -346,6 +347,9 @@ def mention_correct(*, mention: Mention, field: str, value: str, user) -> Mentio
             updates = {"intent": value, "intent_confidence": 1.0}
             if value == Intent.LEAD:
                 updates["is_lead"] = True
+            elif previous == Intent.LEAD:
+                # The flag came from the label staff just corrected away.
+                updates["is_lead"] = False
         else:
             previous = current.sentiment_label
             updates = {

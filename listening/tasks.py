@@ -92,3 +92,11 @@ def relabel_recent() -> dict:
     from .relabel import mentions_relabel_recent
 
     return mentions_relabel_recent()
+
+
+@shared_task(name="listening.erasure_sweep", **_OPTIONS)
+def erasure_sweep(hashed: str) -> int:
+    """The second pass of an erasure (listening/privacy.py)."""
+    from .privacy import erasure_sweep as sweep
+
+    return sweep(hashed=hashed)

@@ -62,6 +62,8 @@ urlpatterns += i18n_patterns(
     path("", include("portal.accounts.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("search/", page_views.search, name="search"),
+    # invite/<token>/ and optout/: consent-first invitations (no login).
+    path("", include("listening.public_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

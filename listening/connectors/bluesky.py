@@ -311,7 +311,13 @@ def _post_mention(post: Any, ref: str) -> tuple[str, str] | tuple[str, str, Any]
             external_id=stable_external_id(view.uri),
             text=text,
             url=safe_url(f"https://bsky.app/profile/{profile}/post/{rkey}"),
-            author_handle=f"@{handle}" if handle else single_line(did),
+            # "handle.invalid" is what every author with a broken handle
+            # shows; the DID is what identifies them.
+            author_handle=(
+                f"@{handle}"
+                if handle and handle != "handle.invalid"
+                else single_line(did)
+            ),
             author_name=single_line(str(author.get("displayName") or handle)),
             author_url=safe_url(f"https://bsky.app/profile/{profile}"),
             # Search results carry the basic profile view, which has no

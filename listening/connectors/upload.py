@@ -519,6 +519,9 @@ def _ndjson_rows(
         except ValueError as exc:
             yield number, None, _("Invalid JSON (%(detail)s).") % {"detail": exc}
             continue
+        except RecursionError:
+            yield number, None, _("Invalid JSON: nested too deeply.")
+            continue
         if not checked and isinstance(item, dict):
             _check_first_object(item, preset)
             checked = True
@@ -650,6 +653,16 @@ def _json_array_items(text: io.TextIOBase) -> Iterator[tuple[int, Any, str]]:
                     "Invalid JSON (%(detail)s); the rest of the file was not read."
                 ) % {"detail": exc.msg}
             yield position + 1, None, reason
+            return
+        except RecursionError:
+            yield (
+                position + 1,
+                None,
+                _(
+                    "Invalid JSON: nested too deeply; the rest of the file was "
+                    "not read."
+                ),
+            )
             return
         if end == len(buffer) and not eof:
             fill()  # a number or literal may continue in the next chunk

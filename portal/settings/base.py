@@ -294,6 +294,7 @@ REST_FRAMEWORK = {
         "experts.ask": "5/hour",
         "experts.answer": "20/hour",
         "experts.helpful": "60/min",
+        "listening.optout": "10/min",
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -480,6 +481,17 @@ LISTENING_FEWSHOT_RELABEL_DAYS = env.int("LISTENING_FEWSHOT_RELABEL_DAYS", defau
 LISTENING_FEWSHOT_RELABEL_LIMIT = env.int(
     "LISTENING_FEWSHOT_RELABEL_LIMIT", default=5000
 )
+# Consent-first invitations (listening/consent.py): at most this many
+# invitations per person, ever; no invitation from a post whose sentiment is at
+# or below the floor (unless staff override with a reason); invitation links
+# expire after LISTENING_INVITE_DAYS; the public opt-out form is rate limited
+# per address (django-ratelimit syntax).
+LISTENING_INVITE_MAX_PER_PERSON = env.int("LISTENING_INVITE_MAX_PER_PERSON", default=1)
+LISTENING_INVITE_SENTIMENT_FLOOR = env.float(
+    "LISTENING_INVITE_SENTIMENT_FLOOR", default=-0.5
+)
+LISTENING_INVITE_DAYS = env.int("LISTENING_INVITE_DAYS", default=14)
+LISTENING_OPTOUT_RATE = env("LISTENING_OPTOUT_RATE", default="10/m")
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
 # is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another

@@ -82,6 +82,13 @@ def test_a_lead_correction_sets_the_lead_flag(mention, staff):
     mention.refresh_from_db()
     assert mention.is_lead
 
+    # Corrected away from "lead": the flag that came from the label goes too.
+    services.mention_correct(
+        mention=mention, field="intent", value="complaint", user=staff
+    )
+    mention.refresh_from_db()
+    assert not mention.is_lead
+
 
 def test_a_sentiment_correction_moves_a_contradicting_score(mention, staff):
     assert mention.sentiment_label == "positive"

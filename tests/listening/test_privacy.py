@@ -571,3 +571,45 @@ def test_command_will_not_erase_without_yes(sanne_everywhere, monkeypatch):
 def test_command_needs_a_handle():
     with pytest.raises(CommandError):
         call_command("listening_privacy", "export")
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [
+        ("u/Sanne", "/u/sanne"),  # Reddit: how a user is linked
+        ("u/Sanne", "U/Sanne"),
+        ("@Straße@mastodon.social", "strasse@mastodon.social"),  # case folding
+        ("@ｓａｎｎｅ@mastodon.social", "@sanne@mastodon.social"),  # full width
+    ],
+)
+def test_erase_finds_stored_handles_in_any_equivalent_form(
+    vonk, mastodon, stored, asked
+):
+    services.mention_upsert_batch(source=mastodon, raw_mentions=[raw(1, author=stored)])
+    assert privacy.handle_erase(handle=asked, user=None) == 1
+    assert not Mention.objects.exists()
+
+
+def test_a_reddit_name_never_matches_the_same_name_elsewhere(vonk, mastodon):
+    services.mention_upsert_batch(
+        source=mastodon,
+        raw_mentions=[raw(1, author="u/sanne"), raw(2, author="@sanne")],
+    )
+    assert privacy.handle_erase(handle="u/sanne", user=None) == 1
+    assert list(Mention.objects.values_list("author_handle", flat=True)) == ["@sanne"]
+
+
+def test_a_post_stored_by_a_racing_fetch_is_removed_by_the_second_pass(
+    vonk, mastodon, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        privacy.handle_erase(handle=SANNE, user=None)
+    # A batch that checked suppression before the erasure commits afterwards.
+    Mention.objects.create(
+        source=mastodon, external_id="late", text="Vonk late post", author_handle=SANNE
+    )
+    for callback in callbacks:
+        callback()  # eager: the sweep runs now (countdown is ignored)
+    assert not Mention.objects.filter(external_id="late").exists()
+    # Nothing else is touched, and a sweep for an unknown hash does nothing.
+    assert privacy.erasure_sweep(hashed="0" * 64) == 0

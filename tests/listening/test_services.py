@@ -236,3 +236,17 @@ def test_a_failing_source_backs_off_exponentially_up_to_a_cap(feed):
     assert services.source_next_run(feed) == timedelta(hours=4)
     feed.interval_minutes = 600  # 16 × 10 hours, but never beyond a day
     assert services.source_next_run(feed) == timedelta(hours=24)
+
+
+@pytest.mark.parametrize("config", [{"timeout": "abc"}, {"timeout": None}])
+def test_a_source_with_settings_of_the_wrong_type_fails_visibly(config):
+    source = Source.objects.create(
+        name="Bad settings",
+        kind="x",
+        url="",
+        config={**config, "bearer_token": "t", "search": ["vonk"]},
+    )
+    result = services.source_poll(source_id=source.pk)
+    source.refresh_from_db()
+    assert "float" in result["error"]
+    assert source.consecutive_failures == 1 and source.last_error

@@ -503,3 +503,13 @@ def test_command_needs_a_format_for_an_unknown_extension(db, tmp_path):
     path.write_bytes(b"id,text\n1,Vonk\n")
     with pytest.raises(CommandError, match="--format"):
         call_command("listening_import", str(path), "--preset=generic")
+
+
+@pytest.mark.parametrize(
+    ("format", "data"),
+    [("ndjson", b"[" * 100_000 + b"\n"), ("json", b"[" * 100_000)],
+)
+def test_deeply_nested_json_is_rejected_not_a_crash(format, data):
+    rows = list(parse_rows(io.BytesIO(data), format=format, preset="generic"))
+    assert rows and rows[0][1] is None
+    assert "nested too deeply" in str(rows[0][2])

@@ -1,0 +1,457 @@
+"""The consent ledger: who may be invited, and what happened to each
+invitation (issue 6, "consent-first invitation").
+
+Rules, checked in this order before anything is drafted (`invitation_check`):
+
+1. opted out: any handle of the person, or this handle, opted out → never;
+2. invited before: the person (across all their handles) already has
+   LISTENING_INVITE_MAX_PER_PERSON invitations (default 1, ever) → never;
+3. sensitive: a strongly negative post (sentiment at or below
+   LISTENING_INVITE_SENTIMENT_FLOOR) or one about illness, death, grief,
+   suicide, debt, divorce or abuse (enrichment/sensitivity.py) → only staff
+   can override, with a written reason that the ledger records;
+4. no author: nobody to invite.
+
+`invitation_offer` runs the check while holding a row lock on the Person, so
+two offers at once cannot both pass. It only drafts: nothing is ever sent.
+Handles are kept only as keyed hashes (listening.privacy.handle_hash), and
+opt-outs are never deleted, not by retention and not by erasure.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from .enrichment.sensitivity import sensitive_topics
+from .models import (
+    ConsentEvent,
+    ConsentEventKind,
+    Invitation,
+    InvitationStatus,
+    Mention,
+    OptOut,
+    Person,
+    PersonHandle,
+)
+from .privacy import (
+    PSEUDONYM_PREFIX,
+    _handle_hashes,
+    handle_hash,
+    handle_normalise,
+    mention_engage,
+)
+
+INVITATION_SALT = "listening.consent.invitation"
+REPLY_LANGUAGES = ("en", "nl")
+# Once an invitation reached one of these, its token grants nothing more.
+FINAL_STATUSES = (
+    InvitationStatus.JOINED,
+    InvitationStatus.CONTRIBUTED,
+    InvitationStatus.DECLINED,
+    InvitationStatus.OPTED_OUT,
+)
+# The drafted reply per language. Site settings will hold these (issue 6);
+# until then they live here, in the language of the post, not the staff UI.
+REPLY_TEXTS = {
+    "en": (
+        "Hi {handle}, thanks for sharing this. We have a community where "
+        "customers shape what we do, and we'd love to hear more from you: "
+        "{invite_url} (no longer interested? {optout_url})"
+    ),
+    "nl": (
+        "Hoi {handle}, bedankt voor het delen. We hebben een community waar "
+        "klanten meedenken over wat we doen, en we horen graag meer van je: "
+        "{invite_url} (geen interesse? {optout_url})"
+    ),
+}
+
+REFUSAL_MESSAGES = {
+    "opted_out": _("This person asked never to be invited."),
+    "invited_before": _("This person has been invited before."),
+    "sensitive": _(
+        "This post is emotional or about a sensitive subject. Staff can "
+        "override this with a written reason."
+    ),
+    "no_author": _("This mention has no author to invite."),
+}
+TOKEN_MESSAGES = {
+    "forged": _("This invitation link is not valid."),
+    "unknown": _("This invitation link is not valid."),
+    "expired": _("This invitation link has expired."),
+    "used": _("This invitation link has already been used."),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an invitation was not drafted."""
+
+    code: str
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        return str(REFUSAL_MESSAGES[self.code])
+
+    @property
+    def overridable(self) -> bool:
+        return self.code == "sensitive"
+
+
+# --- people and handles ------------------------------------------------------
+
+
+def _hash_or_error(handle: str) -> str:
+    if not handle_normalise(handle):
+        raise ValueError("empty handle")
+    return handle_hash(handle)
+
+
+def person_for_handle(network: str, handle: str) -> Person:
+    """The person behind this handle, created on first sight."""
+    digest = _hash_or_error(handle)
+    found = PersonHandle.objects.select_related("person").filter(handle_hash=digest)
+    existing = found.first()
+    if existing:
+        return existing.person
+    try:
+        with transaction.atomic():
+            person = Person.objects.create()
+            PersonHandle.objects.create(
+                person=person, handle_hash=digest, network=network or ""
+            )
+            return person
+    except IntegrityError:  # someone else created it meanwhile
+        return found.get().person
+
+
+def handles_link(
+    handle_a: str, handle_b: str, network_a: str = "", network_b: str = ""
+) -> Person:
+    """Put two handles on one person. Two people become one: the older keeps
+    every handle, invitation and ledger event of the other, so whoever was
+    invited or opted out under either handle stays so."""
+    with transaction.atomic():
+        first = person_for_handle(network_a, handle_a)
+        second = person_for_handle(network_b, handle_b)
+        if first.pk == second.pk:
+            return first
+        keep, gone = sorted(
+            Person.objects.select_for_update().filter(pk__in=[first.pk, second.pk]),
+            key=lambda p: p.pk,
+        )
+        PersonHandle.objects.filter(person=gone).update(person=keep)
+        Invitation.objects.filter(person=gone).update(person=keep)
+        ConsentEvent.objects.filter(person=gone).update(person=keep)
+        gone.delete()
+        return keep
+
+
+def _opted_out(hashes: list[str]) -> bool:
+    return OptOut.objects.filter(handle_hash__in=hashes).exists()
+
+
+@transaction.atomic
+def optout_record(*, handle: str, network: str = "", via: str, person=None) -> None:
+    """Never invite this handle (or its person) again. Idempotent, and it
+    answers the same whether or not the handle was known."""
+    digest = _hash_or_error(handle)
+    optout, created = OptOut.objects.get_or_create(
+        handle_hash=digest, defaults={"via": via}
+    )
+    if person is None:
+        known = PersonHandle.objects.select_related("person").filter(handle_hash=digest)
+        person = known[0].person if known else None
+    if created:
+        ConsentEvent.objects.create(
+            kind=ConsentEventKind.OPTED_OUT,
+            person=person,
+            handle_hash=digest,
+            reason=via,
+        )
+    if person is not None:
+        # Open invitations of this person end here: their links stop working.
+        Invitation.objects.filter(
+            person=person,
+            status__in=[InvitationStatus.OFFERED, InvitationStatus.OPENED],
+        ).update(status=InvitationStatus.OPTED_OUT, opted_out_at=timezone.now())
+
+
+# --- checking and offering ---------------------------------------------------
+
+
+def _mention_handle(mention: Mention) -> str:
+    handle = mention.author_handle or ""
+    if mention.pseudonymised_at and handle.startswith(PSEUDONYM_PREFIX):
+        return ""  # expired: the author is no longer known
+    return handle if handle_normalise(handle) else ""
+
+
+def _person_hashes(person: Person | None, handle: str) -> list[str]:
+    hashes = set(_handle_hashes(handle_normalise(handle))) if handle else set()
+    if person is not None:
+        hashes.update(person.handles.values_list("handle_hash", flat=True))
+    return sorted(hashes)
+
+
+def sensitivity_refusal(mention: Mention) -> Refusal | None:
+    """A strongly negative post, or one about a sensitive subject."""
+    score = mention.sentiment_score
+    if score is not None and score <= settings.LISTENING_INVITE_SENTIMENT_FLOOR:
+        return Refusal("sensitive", detail="sentiment")
+    topics = sensitive_topics(mention.text)
+    if topics:
+        return Refusal("sensitive", detail=",".join(topics))
+    return None
+
+
+def invitation_check(
+    *, mention: Mention, person: Person | None = None, allow_sensitive: bool = False
+) -> Refusal | None:
+    """Why this mention's author may not be invited, or None if they may.
+
+    `allow_sensitive` skips rule 3 only (a recorded staff override); the
+    other rules cannot be overridden.
+    """
+    handle = _mention_handle(mention)
+    if handle and person is None:
+        digest = handle_hash(handle)
+        known = PersonHandle.objects.select_related("person").filter(handle_hash=digest)
+        person = known[0].person if known else None
+    if handle and _opted_out(_person_hashes(person, handle)):
+        return Refusal("opted_out")
+    if person is not None:
+        invited = Invitation.objects.filter(person=person).count()
+        if invited >= settings.LISTENING_INVITE_MAX_PER_PERSON:
+            return Refusal("invited_before")
+    if not allow_sensitive:
+        refusal = sensitivity_refusal(mention)
+        if refusal is not None:
+            return refusal
+    if not handle:
+        return Refusal("no_author")
+    return None
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps(
+        {"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT
+    )
+
+
+def reply_language(mention: Mention | None) -> str:
+    language = (mention.language if mention else "") or ""
+    language = language.split("-")[0].lower()
+    return language if language in REPLY_LANGUAGES else REPLY_LANGUAGES[0]
+
+
+def _absolute(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def reply_draft(invitation: Invitation, handle: str) -> str:
+    language = invitation.language or REPLY_LANGUAGES[0]
+    with translation.override(language):
+        invite_url = _absolute(
+            reverse("listening_invite", args=[invitation_token(invitation)])
+        )
+        optout_url = _absolute(reverse("listening_optout"))
+    shown = "@" + handle_normalise(handle).split("@")[0] if handle else ""
+    return REPLY_TEXTS[language].format(
+        handle=shown, invite_url=invite_url, optout_url=optout_url
+    )
+
+
+def invitation_offer(
+    *, mention: Mention, user, override_reason: str = ""
+) -> Invitation | Refusal:
+    """Draft an invitation for the author of this mention, or say why not.
+
+    Only staff may override a "sensitive" refusal, and only with a reason.
+    Every outcome is recorded in the ledger. Nothing is sent.
+    """
+    override_reason = (override_reason or "").strip()
+    handle = _mention_handle(mention)
+    network = mention.source.kind if mention.source_id else ""
+    with transaction.atomic():
+        person = None
+        digest = ""
+        if handle:
+            person = person_for_handle(network, handle)
+            # The lock: a second offer for this person waits here, then sees
+            # the first one's invitation.
+            person = Person.objects.select_for_update().get(pk=person.pk)
+            digest = handle_hash(handle)
+        refusal = invitation_check(mention=mention, person=person)
+        overridden = (
+            refusal is not None
+            and refusal.overridable
+            and bool(override_reason)
+            and getattr(user, "is_staff", False)
+        )
+        if overridden:
+            sensitive, refusal = (
+                refusal,
+                invitation_check(mention=mention, person=person, allow_sensitive=True),
+            )
+        if refusal is not None:
+            ConsentEvent.objects.create(
+                kind=ConsentEventKind.REFUSED,
+                person=person,
+                handle_hash=digest,
+                actor=user if getattr(user, "pk", None) else None,
+                reason=refusal.code + (f": {refusal.detail}" if refusal.detail else ""),
+            )
+            return refusal
+        now = timezone.now()
+        invitation = Invitation.objects.create(
+            mention=mention,
+            person=person,
+            handle_hash=digest,
+            offered_by=user,
+            override_reason=override_reason if overridden else "",
+            language=reply_language(mention),
+            nonce=secrets.token_hex(16),
+            expires_at=now + timedelta(days=settings.LISTENING_INVITE_DAYS),
+        )
+        invitation.reply_text = reply_draft(invitation, handle)
+        invitation.save(update_fields=["reply_text"])
+        if overridden:
+            ConsentEvent.objects.create(
+                kind=ConsentEventKind.OVERRIDE,
+                invitation=invitation,
+                person=person,
+                handle_hash=digest,
+                actor=user,
+                reason=f"{sensitive.code}: {sensitive.detail} — {override_reason}",
+            )
+        ConsentEvent.objects.create(
+            kind=ConsentEventKind.OFFERED,
+            invitation=invitation,
+            person=person,
+            handle_hash=digest,
+            actor=user,
+        )
+        mention_engage(mention, now=now)
+    return invitation
+
+
+# --- the invited person's steps ----------------------------------------------
+
+
+def invitation_from_token(token: str) -> tuple[Invitation | None, str]:
+    """(invitation, "") for a usable token, else (None, reason): "forged",
+    "expired", "unknown" or "used"."""
+    max_age = timedelta(days=settings.LISTENING_INVITE_DAYS)
+    try:
+        data = signing.loads(token or "", salt=INVITATION_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        return None, "expired"
+    except signing.BadSignature:
+        return None, "forged"
+    if not isinstance(data, dict):
+        return None, "forged"
+    invitation = (
+        Invitation.objects.select_related("mention", "mention__source")
+        .filter(pk=data.get("i"), nonce=str(data.get("n", "")))
+        .first()
+    )
+    if invitation is None:
+        return None, "unknown"
+    if invitation.status in FINAL_STATUSES:
+        return None, "used"
+    if invitation.expires_at <= timezone.now():
+        return None, "expired"
+    return invitation, ""
+
+
+def _step(invitation: Invitation, status: str, field: str, kind: str) -> bool:
+    """Move an invitation on, once: a conditional UPDATE, so a repeated or
+    concurrent step changes nothing more. True if this call moved it."""
+    now = timezone.now()
+    allowed = [InvitationStatus.OFFERED, InvitationStatus.OPENED]
+    moved = Invitation.objects.filter(pk=invitation.pk, status__in=allowed).update(
+        status=status, **{field: now}
+    )
+    if moved:
+        invitation.status = status
+        setattr(invitation, field, now)
+        ConsentEvent.objects.create(
+            kind=kind,
+            invitation=invitation,
+            person_id=invitation.person_id,
+            handle_hash=invitation.handle_hash,
+        )
+    return bool(moved)
+
+
+def invitation_open(invitation: Invitation) -> bool:
+    if invitation.status != InvitationStatus.OFFERED:
+        return False  # opened before: nothing to record
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Invitation.objects.filter(
+            pk=invitation.pk, status=InvitationStatus.OFFERED
+        ).update(status=InvitationStatus.OPENED, opened_at=now)
+        if moved:
+            invitation.status = InvitationStatus.OPENED
+            invitation.opened_at = now
+            ConsentEvent.objects.create(
+                kind=ConsentEventKind.OPENED,
+                invitation=invitation,
+                person_id=invitation.person_id,
+                handle_hash=invitation.handle_hash,
+            )
+    return bool(moved)
+
+
+def invitation_decline(invitation: Invitation) -> bool:
+    with transaction.atomic():
+        return _step(
+            invitation,
+            InvitationStatus.DECLINED,
+            "declined_at",
+            ConsentEventKind.DECLINED,
+        )
+
+
+def invitation_optout(invitation: Invitation) -> bool:
+    """ "Never ask me again": the invitation ends and every handle of the
+    person is opted out for good."""
+    with transaction.atomic():
+        moved = _step(
+            invitation,
+            InvitationStatus.OPTED_OUT,
+            "opted_out_at",
+            ConsentEventKind.OPTED_OUT,
+        )
+        if moved:
+            hashes = set(
+                PersonHandle.objects.filter(person_id=invitation.person_id).values_list(
+                    "handle_hash", flat=True
+                )
+            )
+            hashes.add(invitation.handle_hash)
+            for digest in sorted(h for h in hashes if h):
+                OptOut.objects.get_or_create(
+                    handle_hash=digest, defaults={"via": "link"}
+                )
+            # The person's other open invitations (if the maximum allows more
+            # than one) end too: "never" means never.
+            Invitation.objects.filter(
+                person_id=invitation.person_id,
+                status__in=[InvitationStatus.OFFERED, InvitationStatus.OPENED],
+            ).update(
+                status=InvitationStatus.OPTED_OUT,
+                opted_out_at=invitation.opted_out_at,
+            )
+    return moved

@@ -190,6 +190,32 @@ def address_check(url: str) -> None:
             )
 
 
+def nonnegative_int(value) -> int | None:
+    """A count from a payload (followers, likes), else None: no bools,
+    strings or negative numbers."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def as_list(value) -> list:
+    """A setting that may be one string or a list of them."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def unique_folded(values) -> list[str]:
+    """Non-empty values, the first of each case-insensitive spelling kept."""
+    result: dict[str, str] = {}
+    for value in values:
+        if value and value.casefold() not in result:
+            result[value.casefold()] = value
+    return list(result.values())
+
+
 def _strip_markup(value: str) -> str:
     text = _strip_controls(value)
     for _ in range(2):

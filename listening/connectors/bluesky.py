@@ -44,11 +44,14 @@ from .base import (
     RateLimited,
     RawMention,
     address_check,
+    as_list,
     language_tag,
     mention_text,
+    nonnegative_int,
     safe_url,
     single_line,
     stable_external_id,
+    unique_folded,
 )
 from .rss import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER, USER_AGENT, _retry_after_seconds
 
@@ -88,7 +91,8 @@ class BlueskyConnector:
         limit = max(1, min(int(config.get("limit", DEFAULT_LIMIT)), MAX_LIMIT))
         max_pages = max(1, int(config.get("max_pages", DEFAULT_MAX_PAGES)))
         lang = language_tag(config.get("lang")) or None
-        terms = _unique(str(term).strip() for term in _list(config, "search"))
+        search = as_list(config.get("search"))
+        terms = unique_folded(str(term).strip() for term in search)
         if not terms:
             raise ConnectorError("no search terms configured")
         cursor = cursor or {}
@@ -322,7 +326,7 @@ def _post_mention(post: Any, ref: str) -> tuple[str, str] | tuple[str, str, Any]
             author_url=safe_url(f"https://bsky.app/profile/{profile}"),
             # Search results carry the basic profile view, which has no
             # follower count.
-            author_followers=_count(author.get("followersCount")),
+            author_followers=nonnegative_int(author.get("followersCount")),
             posted_at=posted_at,
             language=language_tag(langs[0])
             if isinstance(langs, list) and langs and isinstance(langs[0], str)
@@ -331,10 +335,10 @@ def _post_mention(post: Any, ref: str) -> tuple[str, str] | tuple[str, str, Any]
                 "uri": view.uri[:MAX_URL_CHARS],
                 "cid": str(post.get("cid") or "")[:200],
                 "indexed_at": str(post.get("indexedAt") or "")[:40],
-                "reposts": _count(post.get("repostCount")),
-                "likes": _count(post.get("likeCount")),
-                "replies": _count(post.get("replyCount")),
-                "quotes": _count(post.get("quoteCount")),
+                "reposts": nonnegative_int(post.get("repostCount")),
+                "likes": nonnegative_int(post.get("likeCount")),
+                "replies": nonnegative_int(post.get("replyCount")),
+                "quotes": nonnegative_int(post.get("quoteCount")),
             },
         ),
     )
@@ -392,28 +396,7 @@ def _first_error(exc: Exception) -> str:
     return single_line(str(exc), limit=200)
 
 
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
-
-
 def _str_dict(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): str(v) for k, v in value.items() if isinstance(v, str) and v}
-
-
-def _list(config: dict, name: str) -> list:
-    value = config.get(name) or []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def _unique(values) -> list[str]:
-    result: dict[str, str] = {}
-    for value in values:
-        if value and value.casefold() not in result:
-            result[value.casefold()] = value
-    return list(result.values())

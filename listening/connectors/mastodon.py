@@ -36,11 +36,14 @@ from .base import (
     FetchResult,
     RateLimited,
     RawMention,
+    as_list,
     language_tag,
     mention_text,
+    nonnegative_int,
     safe_url,
     single_line,
     stable_external_id,
+    unique_folded,
 )
 from .rss import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER, _retry_after_seconds
 
@@ -80,10 +83,11 @@ class MastodonConnector:
             raise ConnectorError("the instance address is not an http(s) URL")
         timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
         limit = max(1, min(int(config.get("limit", MAX_LIMIT)), MAX_LIMIT))
-        hashtags = _unique(
-            str(tag).strip().lstrip("#") for tag in _list(config, "hashtags")
+        hashtags = unique_folded(
+            str(tag).strip().lstrip("#") for tag in as_list(config.get("hashtags"))
         )
-        terms = _unique(str(term).strip() for term in _list(config, "search"))
+        search = as_list(config.get("search"))
+        terms = unique_folded(str(term).strip() for term in search)
         if not hashtags and not terms:
             raise ConnectorError("no hashtags or search terms configured")
         since = _since((cursor or {}).get("since"))
@@ -316,16 +320,16 @@ def _status_mention(
             str(account.get("display_name") or account.get("username") or "")
         ),
         author_url=safe_url(account.get("url")),
-        author_followers=_count(account.get("followers_count")),
+        author_followers=nonnegative_int(account.get("followers_count")),
         posted_at=posted_at,
         language=language_tag(original.get("language")),
         raw={
             "id": str(original.get("id") or "")[:MAX_URL_CHARS],
             "uri": str(original.get("uri") or "")[:MAX_URL_CHARS],
             "url": safe_url(original.get("url")),
-            "reblogs_count": _count(original.get("reblogs_count")),
-            "favourites_count": _count(original.get("favourites_count")),
-            "replies_count": _count(original.get("replies_count")),
+            "reblogs_count": nonnegative_int(original.get("reblogs_count")),
+            "favourites_count": nonnegative_int(original.get("favourites_count")),
+            "replies_count": nonnegative_int(original.get("replies_count")),
         },
     )
 
@@ -384,27 +388,6 @@ def _utc(value: Any) -> datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
-
-
-def _list(config: dict, name: str) -> list:
-    value = config.get(name) or []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def _unique(values) -> list[str]:
-    result: dict[str, str] = {}
-    for value in values:
-        if value and value.casefold() not in result:
-            result[value.casefold()] = value
-    return list(result.values())
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

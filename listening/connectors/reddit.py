@@ -38,10 +38,13 @@ from .base import (
     RateLimited,
     RawMention,
     address_check,
+    as_list,
     mention_text,
+    nonnegative_int,
     safe_url,
     single_line,
     stable_external_id,
+    unique_folded,
 )
 from .rss import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER, USER_AGENT, _retry_after_seconds
 
@@ -86,7 +89,8 @@ class RedditConnector:
         timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
         limit = max(1, min(int(config.get("limit", MAX_LIMIT)), MAX_LIMIT))
         subreddits = _subreddits(config.get("subreddits"))
-        terms = _unique(str(term).strip() for term in _list(config.get("search")))
+        search = as_list(config.get("search"))
+        terms = unique_folded(str(term).strip() for term in search)
         if not subreddits and not terms:
             raise ConnectorError("no subreddits or search terms configured")
         search_in = "+".join(_subreddits(config.get("search_subreddits"))) or "all"
@@ -354,9 +358,9 @@ def _post(reddit: praw.Reddit, child: Any, ref: str):
                 "subreddit": single_line(str(data.get("subreddit") or ""), limit=30),
                 "link": safe_url(data.get("url"))[:MAX_URL_CHARS],
                 # Reddit's score (up minus down votes) stands in for likes.
-                "likes": _count(data.get("score")),
-                "replies": _count(data.get("num_comments")),
-                "reposts": _count(data.get("num_crossposts")),
+                "likes": nonnegative_int(data.get("score")),
+                "replies": nonnegative_int(data.get("num_comments")),
+                "reposts": nonnegative_int(data.get("num_crossposts")),
             },
         ),
     )
@@ -364,19 +368,13 @@ def _post(reddit: praw.Reddit, child: Any, ref: str):
 
 def _subreddits(value: Any) -> list[str]:
     names = []
-    for name in _list(value):
+    for name in as_list(value):
         name = str(name).strip()
         name = re.sub(r"^/?r/", "", name).strip("/")
         if not _SUBREDDIT.match(name):
             raise ConnectorError(f"not a subreddit name: {single_line(name, limit=40)}")
         names.append(name)
-    return _unique(names)
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
+    return unique_folded(names)
 
 
 def _float_dict(value: Any) -> dict[str, float]:
@@ -387,19 +385,3 @@ def _float_dict(value: Any) -> dict[str, float]:
         for k, v in value.items()
         if isinstance(v, int | float) and not isinstance(v, bool)
     }
-
-
-def _list(value: Any) -> list:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def _unique(values) -> list[str]:
-    result: dict[str, str] = {}
-    for value in values:
-        if value and value.casefold() not in result:
-            result[value.casefold()] = value
-    return list(result.values())

@@ -28,6 +28,7 @@ from .base import (
     address_check,
     language_tag,
     mention_text,
+    nonnegative_int,
     safe_url,
     single_line,
     stable_external_id,
@@ -182,16 +183,18 @@ class XConnector:
                     author_url=safe_url(f"https://x.com/{username}")
                     if username
                     else "",
-                    author_followers=_count(user_metrics.get("followers_count")),
+                    author_followers=nonnegative_int(
+                        user_metrics.get("followers_count")
+                    ),
                     posted_at=_parse_time(tweet.get("created_at")),
                     language=_language(tweet.get("lang")),
                     raw={
                         "id": tweet_id,
                         "author_id": str(tweet.get("author_id") or "")[:40],
-                        "reposts": _count(metrics.get("retweet_count")),
-                        "likes": _count(metrics.get("like_count")),
-                        "replies": _count(metrics.get("reply_count")),
-                        "quotes": _count(metrics.get("quote_count")),
+                        "reposts": nonnegative_int(metrics.get("retweet_count")),
+                        "likes": nonnegative_int(metrics.get("like_count")),
+                        "replies": nonnegative_int(metrics.get("reply_count")),
+                        "quotes": nonnegative_int(metrics.get("quote_count")),
                     },
                 )
             )
@@ -328,9 +331,3 @@ def _parse_time(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def _count(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value

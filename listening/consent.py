@@ -49,6 +49,7 @@ from .privacy import (
     handle_normalise,
     mention_engage,
 )
+from .webcare import mention_mark_invited, webcare_settings
 
 INVITATION_SALT = "listening.consent.invitation"
 REPLY_LANGUAGES = ("en", "nl")
@@ -59,21 +60,6 @@ FINAL_STATUSES = (
     InvitationStatus.DECLINED,
     InvitationStatus.OPTED_OUT,
 )
-# The drafted reply per language. Site settings will hold these (issue 6);
-# until then they live here, in the language of the post, not the staff UI.
-REPLY_TEXTS = {
-    "en": (
-        "Hi {handle}, thanks for sharing this. We have a community where "
-        "customers shape what we do, and we'd love to hear more from you: "
-        "{invite_url} (no longer interested? {optout_url})"
-    ),
-    "nl": (
-        "Hoi {handle}, bedankt voor het delen. We hebben een community waar "
-        "klanten meedenken over wat we doen, en we horen graag meer van je: "
-        "{invite_url} (geen interesse? {optout_url})"
-    ),
-}
-
 REFUSAL_MESSAGES = {
     "opted_out": _("This person asked never to be invited."),
     "invited_before": _("This person has been invited before."),
@@ -203,12 +189,16 @@ def _person_hashes(person: Person | None, handle: str) -> list[str]:
     return sorted(hashes)
 
 
-def sensitivity_refusal(mention: Mention) -> Refusal | None:
-    """A strongly negative post, or one about a sensitive subject."""
+def sensitivity_refusal(mention: Mention, cfg=None) -> Refusal | None:
+    """A strongly negative post, or one about a sensitive subject (the rules
+    are in WebcareSettings)."""
+    cfg = cfg or webcare_settings()
     score = mention.sentiment_score
-    if score is not None and score <= settings.LISTENING_INVITE_SENTIMENT_FLOOR:
+    if score is not None and score <= cfg.sentiment_floor:
         return Refusal("sensitive", detail="sentiment")
-    topics = sensitive_topics(mention.text)
+    topics = sensitive_topics(mention.text, tuple(cfg.extra_sensitive_terms()))
+    if not cfg.block_sensitive_topics:
+        topics = [t for t in topics if t == "custom"]
     if topics:
         return Refusal("sensitive", detail=",".join(topics))
     return None
@@ -229,12 +219,16 @@ def invitation_check(
         person = known[0].person if known else None
     if handle and _opted_out(_person_hashes(person, handle)):
         return Refusal("opted_out")
+    cfg = webcare_settings()
     if person is not None:
-        invited = Invitation.objects.filter(person=person).count()
-        if invited >= settings.LISTENING_INVITE_MAX_PER_PERSON:
+        invitations = Invitation.objects.filter(person=person)
+        if invitations.count() >= cfg.invite_max_per_person:
             return Refusal("invited_before")
+        cooldown = timedelta(days=cfg.invite_cooldown_days)
+        if invitations.filter(created_at__gt=timezone.now() - cooldown).exists():
+            return Refusal("invited_before", detail="cooldown")
     if not allow_sensitive:
-        refusal = sensitivity_refusal(mention)
+        refusal = sensitivity_refusal(mention, cfg)
         if refusal is not None:
             return refusal
     if not handle:
@@ -266,9 +260,13 @@ def reply_draft(invitation: Invitation, handle: str) -> str:
         )
         optout_url = _absolute(reverse("listening_optout"))
     shown = "@" + handle_normalise(handle).split("@")[0] if handle else ""
-    return REPLY_TEXTS[language].format(
-        handle=shown, invite_url=invite_url, optout_url=optout_url
-    )
+    template = webcare_settings().invite_text(language)
+    try:
+        return template.format(
+            handle=shown, invite_url=invite_url, optout_url=optout_url
+        )
+    except (KeyError, IndexError, ValueError):  # a text saved before validation
+        return f"{shown} {invite_url} ({optout_url})".strip()
 
 
 def invitation_offer(
@@ -321,7 +319,7 @@ def invitation_offer(
             override_reason=override_reason if overridden else "",
             language=reply_language(mention),
             nonce=secrets.token_hex(16),
-            expires_at=now + timedelta(days=settings.LISTENING_INVITE_DAYS),
+            expires_at=now + timedelta(days=webcare_settings().invite_valid_days),
         )
         invitation.reply_text = reply_draft(invitation, handle)
         invitation.save(update_fields=["reply_text"])
@@ -342,6 +340,7 @@ def invitation_offer(
             actor=user,
         )
         mention_engage(mention, now=now)
+        mention_mark_invited(mention, now=now)
     return invitation
 
 
@@ -351,7 +350,9 @@ def invitation_offer(
 def invitation_from_token(token: str) -> tuple[Invitation | None, str]:
     """(invitation, "") for a usable token, else (None, reason): "forged",
     "expired", "unknown" or "used"."""
-    max_age = timedelta(days=settings.LISTENING_INVITE_DAYS)
+    # The invitation's own expires_at decides; the signature only has to be
+    # younger than the longest validity the settings allow.
+    max_age = timedelta(days=max(webcare_settings().invite_valid_days, 1) + 366)
     try:
         data = signing.loads(token or "", salt=INVITATION_SALT, max_age=max_age)
     except signing.SignatureExpired:

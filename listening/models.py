@@ -131,6 +131,22 @@ class Intent(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class MentionStatus(models.TextChoices):
+    """Where a mention stands in the webcare inbox."""
+
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    RESPONDED = "responded", _("Responded")
+    LINKED = "linked", _("Linked")
+    INVITED = "invited", _("Invited")
+    CLOSED = "closed", _("Closed")
+    IGNORED = "ignored", _("Ignored")
+
+
+# Mentions still waiting for someone: the SLA clock runs only for these.
+OPEN_MENTION_STATUSES = (MentionStatus.NEW, MentionStatus.ASSIGNED)
+
+
 class Mention(models.Model):
     """One public post that matched at least one tracker."""
 
@@ -178,6 +194,29 @@ class Mention(models.Model):
     pseudonymised_at = models.DateTimeField(
         _("pseudonymised at"), null=True, blank=True
     )
+    # Webcare inbox (listening/webcare.py).
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=MentionStatus.choices,
+        default=MentionStatus.NEW,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The response-time target (WebcareSettings, per intent), fixed when the
+    # mention arrives and moved when staff correct its intent.
+    due_at = models.DateTimeField(_("respond before"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(
+        _("time to first response (seconds)"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-posted_at", "-pk"]
@@ -196,6 +235,11 @@ class Mention(models.Model):
                 fields=["sentiment_label", "-posted_at"], name="mention_sentiment"
             ),
             models.Index(fields=["author_handle"], name="mention_author"),
+            models.Index(fields=["status", "due_at"], name="mention_status_due"),
+            models.Index(fields=["status", "-posted_at"], name="mention_status_posted"),
+            models.Index(
+                fields=["assignee", "status", "due_at"], name="mention_assignee"
+            ),
             models.Index(
                 fields=["fetched_at"],
                 name="mention_expiring",
@@ -355,6 +399,14 @@ class Person(models.Model):
     """One human behind one or more social handles."""
 
     created_at = models.DateTimeField(auto_now_add=True)
+    # The member account this person joined with (via an invitation).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -510,3 +562,150 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d}"
+
+
+# --- webcare: replies, links to the community, drafts of joined people -------
+
+
+class ReplyChannel(models.TextChoices):
+    POSTED = "posted", _("Posted through the network")
+    MANUAL = "manual", _("Posted by hand, confirmed")
+
+
+class ReplyKind(models.TextChoices):
+    ANSWER = "answer", _("Answer")
+    INVITATION = "invitation", _("Invitation")
+    LOOP = "loop", _("Closing the loop")
+
+
+class MentionReply(models.Model):
+    """A public reply staff gave to a mention: who, when and what."""
+
+    mention = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, related_name="replies"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=ReplyKind.choices, default=ReplyKind.ANSWER
+    )
+    text = models.TextField(_("text"), max_length=5000)
+    channel = models.CharField(_("channel"), max_length=8, choices=ReplyChannel.choices)
+    external_id = models.CharField(_("id at the network"), max_length=255, blank=True)
+    external_url = models.URLField(_("link"), max_length=1000, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("replied by"),
+    )
+    created_at = models.DateTimeField(_("replied at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        indexes = [models.Index(fields=["replied_by", "-created_at"], name="reply_by")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class MentionLink(models.Model):
+    """A mention linked to an idea ("heard on social") or a question."""
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="links")
+    idea = models.ForeignKey(
+        "ideas.Idea",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="social_links",
+    )
+    question = models.ForeignKey(
+        "experts.Question",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="social_links",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The idea changed status after the link; staff were asked to tell the
+    # poster (the "close the loop" prompt) and did so at loop_closed_at.
+    loop_status = models.CharField(max_length=20, blank=True)
+    loop_prompted_at = models.DateTimeField(null=True, blank=True)
+    loop_closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("link to the community")
+        verbose_name_plural = _("links to the community")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(idea__isnull=False, question__isnull=True)
+                    | models.Q(idea__isnull=True, question__isnull=False)
+                ),
+                name="mention_link_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["mention", "idea"], name="mention_link_idea_once"
+            ),
+            models.UniqueConstraint(
+                fields=["mention", "question"], name="mention_link_question_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"mention {self.mention_id} → {self.idea_id or self.question_id}"
+
+
+class DraftKind(models.TextChoices):
+    IDEA = "idea", _("Idea")
+    QUESTION = "question", _("Question")
+
+
+class ContributionDraft(models.Model):
+    """The invited person's own post, waiting for them to edit and publish
+    it as an idea or a question. Nobody else sees it."""
+
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.SET_NULL, null=True, related_name="draft"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=DraftKind.choices)
+    title = models.CharField(_("title"), max_length=160, blank=True)
+    body = models.TextField(_("text"), max_length=10000, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    idea = models.ForeignKey(
+        "ideas.Idea", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    question = models.ForeignKey(
+        "experts.Question",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+
+    def __str__(self) -> str:
+        return self.title or f"draft {self.pk}"
+
+
+from .pages import WebcareGuidelinesPage, WebcareSettings  # noqa: E402, F401

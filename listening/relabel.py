@@ -351,6 +351,10 @@ def _relabel_chunk(
             keep = [m for m in group if (m.pk, field) not in corrected]
             if keep:
                 Mention.objects.bulk_update(keep, UPDATED_FIELDS[field])
+                if field == CorrectionField.INTENT.value:
+                    from .webcare import mentions_due_refresh
+
+                    mentions_due_refresh(m.pk for m in keep)
             written[field] = len(keep)
     return written
 

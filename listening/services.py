@@ -73,6 +73,10 @@ def mention_upsert_batch(
     authors who had their data erased are left out too and counted in
     unmatched; "suppressed" (present only when not zero) says how many.
     """
+    from .webcare import due_at_for, webcare_settings
+
+    cfg = webcare_settings()
+    arrived = timezone.now()
     queries = _queries()
     competitors = set(
         Tracker.objects.filter(kind="competitor", is_active=True).values_list(
@@ -125,6 +129,8 @@ def mention_upsert_batch(
                 matched,
             )
         )
+    for mention, _t in rows:  # the SLA clock starts on arrival
+        mention.due_at = due_at_for(mention.intent, arrived, cfg)
     with transaction.atomic():
         ids = [m.external_id for m, _t in rows]
         existing = set(
@@ -363,6 +369,10 @@ def mention_correct(*, mention: Mention, field: str, value: str, user) -> Mentio
         if current.engaged_at is None:
             updates["engaged_at"] = timezone.now()
         Mention.objects.filter(pk=current.pk).update(**updates)
+        if field == CorrectionField.INTENT:
+            from .webcare import mentions_due_refresh
+
+            mentions_due_refresh([current.pk])
         MentionCorrection.objects.create(
             mention=current,
             field=field,

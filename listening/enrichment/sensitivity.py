@@ -118,25 +118,39 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold()
 
 
+def _compile(terms) -> re.Pattern[str] | None:
+    parts = []
+    for term in terms:
+        prefix = term.endswith("*")
+        words = _fold(term.rstrip("*")).split()
+        if not words:
+            continue
+        body = r"\s+".join(re.escape(w) for w in words)
+        parts.append(body + (r"\w*" if prefix else ""))
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    compiled = []
-    for topic, terms in SENSITIVE_TERMS.items():
-        parts = []
-        for term in terms:
-            prefix = term.endswith("*")
-            words = _fold(term.rstrip("*")).split()
-            body = r"\s+".join(re.escape(w) for w in words)
-            parts.append(body + (r"\w*" if prefix else ""))
-        pattern = r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)"
-        compiled.append((topic, re.compile(pattern)))
-    return tuple(compiled)
+    return tuple((topic, _compile(terms)) for topic, terms in SENSITIVE_TERMS.items())
 
 
-def sensitive_topics(text: str) -> list[str]:
-    """The sensitive topics this text touches, in SENSITIVE_TERMS order."""
+@lru_cache(maxsize=32)
+def _extra_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    return _compile(terms)
+
+
+def sensitive_topics(text: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """The sensitive topics this text touches, in SENSITIVE_TERMS order, and
+    "custom" when one of the `extra` terms (site settings) matches."""
     folded = _fold(text)
-    return [topic for topic, pattern in _patterns() if pattern.search(folded)]
+    found = [topic for topic, pattern in _patterns() if pattern.search(folded)]
+    custom = _extra_pattern(tuple(extra)) if extra else None
+    if custom is not None and custom.search(folded):
+        found.append("custom")
+    return found
 
 
 def is_sensitive(text: str) -> bool:

@@ -481,7 +481,8 @@ LISTENING_FEWSHOT_RELABEL_DAYS = env.int("LISTENING_FEWSHOT_RELABEL_DAYS", defau
 LISTENING_FEWSHOT_RELABEL_LIMIT = env.int(
     "LISTENING_FEWSHOT_RELABEL_LIMIT", default=5000
 )
-# Consent-first invitations (listening/consent.py): at most this many
+# Consent-first invitations (listening/consent.py). These are the defaults of
+# Settings → Webcare in the admin, which staff can change per site: at most this many
 # invitations per person, ever; no invitation from a post whose sentiment is at
 # or below the floor (unless staff override with a reason); invitation links
 # expire after LISTENING_INVITE_DAYS; the public opt-out form is rate limited
@@ -491,6 +492,7 @@ LISTENING_INVITE_SENTIMENT_FLOOR = env.float(
     "LISTENING_INVITE_SENTIMENT_FLOOR", default=-0.5
 )
 LISTENING_INVITE_DAYS = env.int("LISTENING_INVITE_DAYS", default=14)
+LISTENING_INVITE_COOLDOWN_DAYS = env.int("LISTENING_INVITE_COOLDOWN_DAYS", default=90)
 LISTENING_OPTOUT_RATE = env("LISTENING_OPTOUT_RATE", default="10/m")
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model

@@ -38,6 +38,7 @@ class ListeningConfig(AppConfig):
         checks.register(retention_settings_check)
         from portal.pages.demo import register_demo_seeder
 
-        from . import demo
+        from . import demo, semantic_docs, signals  # noqa: F401
 
         register_demo_seeder("listening", demo.seed)
+        semantic_docs.register()

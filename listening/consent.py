@@ -42,6 +42,7 @@ from .models import (
     Person,
     PersonHandle,
 )
+from .pages import INVITE_VALID_DAYS_MAX
 from .privacy import (
     PSEUDONYM_PREFIX,
     _handle_hashes,
@@ -205,7 +206,11 @@ def sensitivity_refusal(mention: Mention, cfg=None) -> Refusal | None:
 
 
 def invitation_check(
-    *, mention: Mention, person: Person | None = None, allow_sensitive: bool = False
+    *,
+    mention: Mention,
+    person: Person | None = None,
+    allow_sensitive: bool = False,
+    cfg=None,
 ) -> Refusal | None:
     """Why this mention's author may not be invited, or None if they may.
 
@@ -219,7 +224,7 @@ def invitation_check(
         person = known[0].person if known else None
     if handle and _opted_out(_person_hashes(person, handle)):
         return Refusal("opted_out")
-    cfg = webcare_settings()
+    cfg = cfg or webcare_settings()
     if person is not None:
         invitations = Invitation.objects.filter(person=person)
         if invitations.count() >= cfg.invite_max_per_person:
@@ -252,7 +257,7 @@ def _absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def reply_draft(invitation: Invitation, handle: str) -> str:
+def reply_draft(invitation: Invitation, handle: str, cfg=None) -> str:
     language = invitation.language or REPLY_LANGUAGES[0]
     with translation.override(language):
         invite_url = _absolute(
@@ -260,7 +265,7 @@ def reply_draft(invitation: Invitation, handle: str) -> str:
         )
         optout_url = _absolute(reverse("listening_optout"))
     shown = "@" + handle_normalise(handle).split("@")[0] if handle else ""
-    template = webcare_settings().invite_text(language)
+    template = (cfg or webcare_settings()).invite_text(language)
     try:
         return template.format(
             handle=shown, invite_url=invite_url, optout_url=optout_url
@@ -280,6 +285,7 @@ def invitation_offer(
     override_reason = (override_reason or "").strip()
     handle = _mention_handle(mention)
     network = mention.source.kind if mention.source_id else ""
+    cfg = webcare_settings()
     with transaction.atomic():
         person = None
         digest = ""
@@ -289,7 +295,7 @@ def invitation_offer(
             # the first one's invitation.
             person = Person.objects.select_for_update().get(pk=person.pk)
             digest = handle_hash(handle)
-        refusal = invitation_check(mention=mention, person=person)
+        refusal = invitation_check(mention=mention, person=person, cfg=cfg)
         overridden = (
             refusal is not None
             and refusal.overridable
@@ -299,7 +305,9 @@ def invitation_offer(
         if overridden:
             sensitive, refusal = (
                 refusal,
-                invitation_check(mention=mention, person=person, allow_sensitive=True),
+                invitation_check(
+                    mention=mention, person=person, allow_sensitive=True, cfg=cfg
+                ),
             )
         if refusal is not None:
             ConsentEvent.objects.create(
@@ -319,9 +327,9 @@ def invitation_offer(
             override_reason=override_reason if overridden else "",
             language=reply_language(mention),
             nonce=secrets.token_hex(16),
-            expires_at=now + timedelta(days=webcare_settings().invite_valid_days),
+            expires_at=now + timedelta(days=cfg.invite_valid_days),
         )
-        invitation.reply_text = reply_draft(invitation, handle)
+        invitation.reply_text = reply_draft(invitation, handle, cfg)
         invitation.save(update_fields=["reply_text"])
         if overridden:
             ConsentEvent.objects.create(
@@ -352,7 +360,7 @@ def invitation_from_token(token: str) -> tuple[Invitation | None, str]:
     "expired", "unknown" or "used"."""
     # The invitation's own expires_at decides; the signature only has to be
     # younger than the longest validity the settings allow.
-    max_age = timedelta(days=max(webcare_settings().invite_valid_days, 1) + 366)
+    max_age = timedelta(days=INVITE_VALID_DAYS_MAX + 1)
     try:
         data = signing.loads(token or "", salt=INVITATION_SALT, max_age=max_age)
     except signing.SignatureExpired:

@@ -21,6 +21,7 @@ from wagtail.models import Page
 # every drafted invitation carries an opt-out.
 INVITE_PLACEHOLDERS = ("{handle}", "{invite_url}", "{optout_url}")
 INVITE_REQUIRED = ("{invite_url}", "{optout_url}")
+INVITE_VALID_DAYS_MAX = 365
 DEFAULT_INVITE_TEXT_EN = (
     "Hi {handle}, thanks for sharing this. We have a community where "
     "customers shape what we do, and we'd love to hear more from you: "
@@ -186,6 +187,10 @@ class WebcareSettings(BaseSiteSetting):
                     "Use only these placeholders: %(placeholders)s. Write a "
                     "brace as {{ or }}."
                 ) % {"placeholders": " ".join(INVITE_PLACEHOLDERS)}
+        if not 1 <= self.invite_valid_days <= INVITE_VALID_DAYS_MAX:
+            errors["invite_valid_days"] = _("Choose from 1 to %(n)d days.") % {
+                "n": INVITE_VALID_DAYS_MAX
+            }
         if not -1 <= self.sentiment_floor <= 1:
             errors["sentiment_floor"] = _("Choose a value from -1 to 1.")
         if self.invite_max_per_person < 1:

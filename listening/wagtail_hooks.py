@@ -298,3 +298,29 @@ def _import_admin_urls():
             include((urls, "listening_imports"), namespace="listening_imports"),
         )
     ]
+
+
+# The webcare inbox (listening/inbox_urls.py): triage, reply, link, invite.
+@hooks.register("register_listening_menu_item")
+def _inbox_menu_item():
+    return StaffMenuItem(
+        _("Inbox"),
+        reverse("listening_inbox:index"),
+        name="listening-inbox",
+        icon_name="mail",
+        order=10,
+    )
+
+
+@hooks.register("register_admin_urls")
+def _inbox_admin_urls():
+    from . import inbox_urls
+
+    return [
+        path(
+            "listening/inbox/",
+            include(
+                (inbox_urls.urlpatterns, "listening_inbox"), namespace="listening_inbox"
+            ),
+        )
+    ]

@@ -166,3 +166,18 @@ def _local_addresses_allowed():
 
     with private_addresses(True):
         yield
+
+
+@pytest.fixture
+def webcare(db):
+    """Change the default site's webcare settings: webcare(field=value, ...)."""
+    from listening.webcare import webcare_settings
+
+    def change(**fields):
+        cfg = webcare_settings()
+        for name, value in fields.items():
+            setattr(cfg, name, value)
+        cfg.save()
+        return cfg
+
+    return change

@@ -1,14 +1,17 @@
 """The consent ledger (listening/consent.py): who may be invited, what each
 refusal says, staff overrides, opt-outs that last, and invitation tokens."""
 
+import time
 from datetime import timedelta
 from itertools import count
+from unittest import mock
 
 import pytest
 from django.core import signing
 from django.utils import timezone
 
 from listening import consent, privacy
+from listening.webcare import webcare_settings
 from listening.enrichment.sensitivity import is_sensitive, sensitive_topics
 from listening.models import (
     ConsentEvent,
@@ -126,8 +129,8 @@ def test_invited_before_is_refused_even_from_another_post_or_handle(mastodon, st
     assert refusal.code == "invited_before"
 
 
-def test_the_maximum_per_person_is_a_setting(mastodon, staff, settings):
-    settings.LISTENING_INVITE_MAX_PER_PERSON = 2
+def test_the_maximum_per_person_is_a_site_setting(mastodon, staff, webcare):
+    webcare(invite_max_per_person=2, invite_cooldown_days=0)
     for _ in range(2):
         result = consent.invitation_offer(mention=mention(mastodon), user=staff)
         assert isinstance(result, Invitation)
@@ -152,11 +155,47 @@ def test_sensitive_posts_are_refused(mastodon, text, score, detail):
     assert detail in refusal.detail
 
 
-def test_the_sentiment_floor_is_a_setting(mastodon, settings):
+def test_the_sentiment_floor_is_a_site_setting(mastodon, webcare):
     m = mention(mastodon, sentiment_score=-0.6)
     assert consent.invitation_check(mention=m).code == "sensitive"
-    settings.LISTENING_INVITE_SENTIMENT_FLOOR = -0.9
+    webcare(sentiment_floor=-0.9)
     assert consent.invitation_check(mention=m) is None
+
+
+def test_a_second_invitation_waits_for_the_cooldown(mastodon, staff, webcare):
+    webcare(invite_max_per_person=2, invite_cooldown_days=30)
+    assert isinstance(
+        consent.invitation_offer(mention=mention(mastodon), user=staff), Invitation
+    )
+    refusal = consent.invitation_offer(mention=mention(mastodon), user=staff)
+    assert (refusal.code, refusal.detail) == ("invited_before", "cooldown")
+    Invitation.objects.update(created_at=timezone.now() - timedelta(days=31))
+    assert isinstance(
+        consent.invitation_offer(mention=mention(mastodon), user=staff), Invitation
+    )
+
+
+def test_extra_sensitive_words_from_the_site_settings(mastodon, webcare):
+    m = mention(mastodon, text="Vonk, mijn faillissement loopt nog", sentiment_score=0)
+    assert consent.invitation_check(mention=m) is None
+    webcare(sensitive_terms="faillissement\nbankroet")
+    refusal = consent.invitation_check(mention=m)
+    assert (refusal.code, refusal.detail) == ("sensitive", "custom")
+
+
+def test_sensitive_subjects_can_be_switched_off_but_not_the_floor(mastodon, webcare):
+    webcare(block_sensitive_topics=False)
+    about_death = mention(mastodon, text="Vonk billed me after my father passed away")
+    assert consent.invitation_check(mention=about_death) is None
+    angry = mention(mastodon, sentiment_score=-0.9)
+    assert consent.invitation_check(mention=angry).code == "sensitive"
+
+
+def test_the_drafted_text_comes_from_the_site_settings(mastodon, staff, webcare):
+    webcare(invite_text_en="Hey {handle}! Join us: {invite_url} / stop: {optout_url}")
+    invitation = consent.invitation_offer(mention=mention(mastodon), user=staff)
+    assert invitation.reply_text.startswith("Hey @")
+    assert "/optout/" in invitation.reply_text
 
 
 def test_staff_override_a_sensitive_refusal_with_a_recorded_reason(
@@ -244,7 +283,8 @@ def test_an_offer_takes_a_bounded_number_of_queries(
     mastodon, staff, django_assert_max_num_queries
 ):
     m = Mention.objects.select_related("source").get(pk=mention(mastodon).pk)
-    with django_assert_max_num_queries(15):
+    webcare_settings()  # the site's settings row exists from the first use on
+    with django_assert_max_num_queries(19):
         consent.invitation_offer(mention=m, user=staff)
 
 
@@ -327,15 +367,20 @@ def test_a_token_with_the_wrong_nonce_is_unknown(invitation):
     assert consent.invitation_from_token(token) == (None, "unknown")
 
 
-def test_an_expired_token_grants_nothing(invitation, settings):
+def test_an_expired_token_grants_nothing(invitation):
     token = consent.invitation_token(invitation)
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
     assert consent.invitation_from_token(token) == (None, "expired")
-    # The signature's own age limit applies too.
-    settings.LISTENING_INVITE_DAYS = -1
-    assert consent.invitation_from_token(token) == (None, "expired")
+    # The signature's own age limit applies too (a token older than any
+    # validity the settings allow).
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() + timedelta(days=1)
+    )
+    with mock.patch("time.time", return_value=time.time() - 400 * 86400):
+        old_token = consent.invitation_token(invitation)
+    assert consent.invitation_from_token(old_token) == (None, "expired")
 
 
 def test_steps_are_recorded_once_and_a_used_token_grants_nothing(invitation):
@@ -402,9 +447,9 @@ def test_ordinary_posts_are_not_sensitive(text):
 
 
 def test_never_ask_again_ends_the_persons_other_open_invitations(
-    mastodon, staff, settings
+    mastodon, staff, webcare
 ):
-    settings.LISTENING_INVITE_MAX_PER_PERSON = 2
+    webcare(invite_max_per_person=2, invite_cooldown_days=0)
     first = consent.invitation_offer(mention=mention(mastodon), user=staff)
     second = consent.invitation_offer(mention=mention(mastodon), user=staff)
     assert consent.invitation_optout(first)

@@ -47,7 +47,8 @@ class ConsentMachine(RuleBasedStateMachine):
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self._settings = override_settings(
-            LISTENING_INVITE_MAX_PER_PERSON=max_per_person
+            LISTENING_INVITE_MAX_PER_PERSON=max_per_person,
+            LISTENING_INVITE_COOLDOWN_DAYS=0,
         )
         self._settings.enable()
         self.max = max_per_person

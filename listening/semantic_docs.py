@@ -1,0 +1,5 @@
+"""How FAQ entries and earlier replies appear in the semantic index."""
+
+
+def register() -> None:
+    pass

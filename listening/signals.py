@@ -1,0 +1,1 @@
+"""Signal receivers of listening (connected in ListeningConfig.ready)."""

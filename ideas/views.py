@@ -101,8 +101,29 @@ def idea_detail_view(request: HttpRequest, page, idea_id: int) -> HttpResponse:
             history=list(idea.history.all()),
             responses=responses,
             flag_form=IdeaFlagForm(),
+            **_heard_on_social(idea, user),
         ),
     )
+
+
+SOCIAL_LINKS_SHOWN = 50
+
+
+def _heard_on_social(idea, user) -> dict:
+    """External demand: the social posts staff linked to this idea. The
+    count is public; the posts themselves only for staff. Read through the
+    link table that listening writes (`social_links`); ideas never imports
+    listening."""
+    links = idea.social_links.all()
+    if not user.is_staff:
+        return {"social_count": links.count(), "social_links": []}
+    shown = list(
+        links.select_related("mention__source").order_by("-mention__posted_at")[
+            :SOCIAL_LINKS_SHOWN
+        ]
+    )
+    count = len(shown) if len(shown) < SOCIAL_LINKS_SHOWN else links.count()
+    return {"social_count": count, "social_links": shown}
 
 
 def idea_submit_view(request: HttpRequest, page) -> HttpResponse:

@@ -1,17 +1,33 @@
 """The listening API under /api/v1/ (Django REST framework), for staff only.
 
-Mentions (read-only, with their enrichment fields; the raw payload stays in
-the database), sources and trackers. Source settings can hold credentials, so
-any setting whose name suggests one is masked in every response.
+Mentions (with their enrichment fields and where they stand in the webcare
+inbox; the raw payload stays in the database), sources and trackers. Source
+settings can hold credentials, so any setting whose name suggests one is
+masked in every response.
+
+The webcare actions (issue 6) are thin wrappers around the services in
+listening/webcare.py and listening/consent.py: assign, record a reply, link to
+an idea or question, draft an invitation. The API never posts anything to a
+network: a reply sent through a connector needs a staff member's explicit
+click in the admin inbox; here staff only record what they posted by hand.
+The one endpoint open to anyone is the opt-out.
 """
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAdminUser
@@ -20,13 +36,21 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import consent, selectors, services
+from experts.models import Question
+from ideas.models import Idea, IdeaStatus
+
+from . import consent, inbox, selectors, services, webcare
 from .connectors.base import language_tag
 from .models import (
     CorrectionField,
     Intent,
+    Invitation,
     Mention,
     MentionCorrection,
+    MentionLink,
+    MentionReply,
+    MentionStatus,
+    ReplyChannel,
     SentimentLabel,
     Source,
     SourceKind,
@@ -43,6 +67,9 @@ KINDS_NEEDING_URL = (SourceKind.RSS, SourceKind.MASTODON)
 WEBHOOK_SECRET_MIN = 32
 TERMS_MAX = 200
 TERM_MAX_CHARS = 200
+
+
+SLA_STATES = ["", "met", "missed", "overdue", "due"]
 
 
 def config_masked(value):
@@ -70,6 +97,12 @@ class MentionSerializer(serializers.ModelSerializer):
     )
     sentiment_corrected = serializers.BooleanField(
         read_only=True, help_text=_("Staff corrected the sentiment by hand.")
+    )
+    sla = serializers.SerializerMethodField(
+        help_text=_(
+            "The response-time target: “met” or “missed” once answered, "
+            "“due” or “overdue” while waiting, empty without a clock."
+        )
     )
 
     class Meta:
@@ -99,15 +132,114 @@ class MentionSerializer(serializers.ModelSerializer):
             "influence",
             "intent_corrected",
             "sentiment_corrected",
+            "status",
+            "assignee",
+            "due_at",
+            "first_response_at",
+            "first_response_seconds",
+            "sla",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=SLA_STATES))
+    def get_sla(self, obj: Mention) -> str:
+        return inbox.sla_state(obj, now=self.context.get("now"))
+
 
 class MentionFilterSerializer(serializers.Serializer):
+    """The list's first filters, kept as they were: ids are not looked up
+    (an unknown one lists nothing), any language code, case-insensitive."""
+
     source = serializers.IntegerField(required=False, min_value=1)
     tracker = serializers.IntegerField(required=False, min_value=1)
     language = serializers.CharField(required=False, max_length=10)
     since = serializers.DateTimeField(required=False)
+
+
+LEGACY_FILTERS = tuple(MentionFilterSerializer._declared_fields)
+# The inbox form takes checkboxes ("on" or missing); the API takes words too.
+BOOLEAN_FILTERS = ("overdue", "lead")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+# The API listed mentions newest first before it had inbox filters, and still
+# does unless ?sort= says otherwise; the admin inbox sorts by due time.
+API_DEFAULT_SORT = "-posted"
+
+
+def _inbox_form_data(params: QueryDict) -> tuple[QueryDict, dict]:
+    """The query string as InboxFilterForm data, with the API's defaults:
+    every status, newest first. Also the errors of boolean filters that are
+    not a yes or a no."""
+    data = params.copy()
+    errors: dict = {}
+    for key in LEGACY_FILTERS:
+        data.pop(key, None)
+    statuses = [s for s in data.getlist("status") if s.strip()]
+    data.setlist("status", statuses or [inbox.ALL])
+    if not (data.get("sort") or "").strip():
+        data["sort"] = API_DEFAULT_SORT
+    for key in BOOLEAN_FILTERS:
+        if key not in data:
+            continue
+        word = (data.get(key) or "").strip().lower()
+        if word in TRUE_WORDS:
+            data[key] = "on"
+        elif word in FALSE_WORDS:
+            data.pop(key)
+        else:
+            errors[key] = [_("Use true or false.")]
+    return data, errors
+
+
+def _form_errors(form) -> dict:
+    return {
+        ("non_field_errors" if field == "__all__" else field): [
+            e["message"] for e in errs
+        ]
+        for field, errs in form.errors.get_json_data().items()
+    }
+
+
+def _legacy_filtered(qs: QuerySet, data: dict) -> QuerySet:
+    if data.get("source"):
+        qs = qs.filter(source_id=data["source"])
+    if data.get("tracker"):
+        through = Mention.trackers.through
+        qs = qs.filter(
+            Exists(
+                through.objects.filter(
+                    mention_id=OuterRef("pk"), tracker_id=data["tracker"]
+                )
+            )
+        )
+    if data.get("language"):
+        qs = qs.filter(language=data["language"].lower())
+    if data.get("since"):
+        qs = qs.filter(posted_at__gte=data["since"])
+    return qs
+
+
+def mention_inbox_list(params: QueryDict, *, user) -> QuerySet[Mention]:
+    """Mentions for the API's query string: the first filters (source,
+    tracker, language, since) and the inbox's (InboxFilterForm), validated
+    together; a ValidationError lists every bad filter by name."""
+    legacy = MentionFilterSerializer(data=params)
+    legacy_ok = legacy.is_valid()
+    data, errors = _inbox_form_data(params)
+    form = inbox.InboxFilterForm(data, user=user)
+    if not form.is_valid():
+        errors.update(_form_errors(form))
+    if not legacy_ok:
+        errors.update(legacy.errors)
+    if errors:
+        raise serializers.ValidationError(errors)
+    qs = inbox.inbox_queryset(form.cleaned_data, user=user)
+    qs = _legacy_filtered(qs, legacy.validated_data)
+    return mentions_with_correction_flags(
+        qs.defer("raw").prefetch_related(
+            Prefetch("trackers", queryset=Tracker.objects.only("pk"))
+        )
+    )
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -296,31 +428,79 @@ class TrackerSerializer(serializers.ModelSerializer):
         return attrs
 
 
+SORT_CHOICES = [
+    *inbox.SORTS,
+    *(f"-{key}" for key in inbox.SORTS),
+]
+
+
 class MentionListView(APIView):
     permission_classes = [IsAdminUser]
 
     @extend_schema(
         parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                many=True,
+                enum=[inbox.ALL, *MentionStatus.values],
+                description=(
+                    "Inbox status; repeat for several (?status=new&status="
+                    "assigned). Default: every status."
+                ),
+            ),
             OpenApiParameter("source", int, description="A source id."),
             OpenApiParameter("tracker", int, description="A tracker id."),
             OpenApiParameter("language", str, description="A language code."),
             OpenApiParameter(
                 "since", str, description="Posted at or after (ISO 8601)."
             ),
+            OpenApiParameter("sentiment", str, enum=SentimentLabel.values),
+            OpenApiParameter("intent", str, enum=Intent.values),
+            OpenApiParameter(
+                "influence", float, description="Influence at least (0-100)."
+            ),
+            OpenApiParameter(
+                "assignee",
+                str,
+                description="A staff member's id, “me” or “none” (unassigned).",
+            ),
+            OpenApiParameter(
+                "age", str, enum=list(inbox.AGES), description="Posted within."
+            ),
+            OpenApiParameter(
+                "overdue",
+                bool,
+                description="Only open mentions past their response target.",
+            ),
+            OpenApiParameter("lead", bool, description="Only sales leads."),
+            OpenApiParameter("idea", int, description="Linked to this idea id."),
+            OpenApiParameter(
+                "sort",
+                str,
+                enum=SORT_CHOICES,
+                description="Sort column; “-” first for descending. "
+                "Default: -posted (newest first).",
+            ),
             OpenApiParameter("page", int),
         ],
         responses=MentionSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        """Mentions with their enrichment, newest first."""
-        filters = MentionFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        qs = mentions_with_correction_flags(
-            selectors.mention_list(**filters.validated_data)
-        )
+        """Mentions with their enrichment and inbox state, newest first.
+
+        Takes the webcare inbox's filters (listening.inbox.InboxFilterForm)
+        besides the first ones (source, tracker, language, since). Unlike the
+        admin inbox, which shows open mentions by due time, the API lists
+        every status newest first unless ?status= or ?sort= is given, as it
+        did before the inbox existed. A bad filter is answered 400 with the
+        errors per filter name.
+        """
+        qs = mention_inbox_list(request.query_params, user=request.user)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(MentionSerializer(page, many=True).data)
+        serializer = MentionSerializer(page, many=True, context={"now": timezone.now()})
+        return paginator.get_paginated_response(serializer.data)
 
 
 class SourceListView(APIView):
@@ -512,4 +692,361 @@ class OptOutView(APIView):
         )
         return Response(
             {"detail": str(OPTOUT_ACCEPTED)}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+# --- webcare actions (issue 6) ------------------------------------------------
+#
+# Each one is a thin wrapper around one service. The services check that the
+# acting user is active staff (PermissionDenied → 403) and raise Django
+# ValidationErrors, answered 400 with the messages per field.
+
+
+def _validation_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+def _mention_for_action(pk: int) -> Mention:
+    return get_object_or_404(
+        Mention.objects.defer("raw").select_related("source"), pk=pk
+    )
+
+
+def _mention_response(pk: int) -> Response:
+    mention = _mention_detail(pk)
+    return Response(MentionSerializer(mention, context={"now": timezone.now()}).data)
+
+
+ME = "me"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1},
+            {"type": "string", "enum": [ME]},
+        ],
+        "nullable": True,
+        "description": "A staff member's id, “me”, or null for nobody.",
+    }
+)
+class AssigneeField(serializers.Field):
+    default_error_messages = {
+        "invalid": _("Use a staff member's id, “me” or null."),
+    }
+
+    def to_internal_value(self, data):
+        if data == ME:
+            return ME
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) and data > 0:
+            return data
+        if isinstance(data, str) and data.strip().isdigit() and int(data) > 0:
+            return int(data)
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class MentionAssignSerializer(serializers.Serializer):
+    assignee = AssigneeField(allow_null=True)
+
+    def validate_assignee(self, value):
+        if value is None:
+            return None
+        user = self.context["request"].user
+        if value == ME:
+            return user
+        assignee = get_user_model().objects.filter(pk=value).first()
+        if assignee is None:
+            raise serializers.ValidationError(_("No user with this id."))
+        if not (assignee.is_active and assignee.is_staff):
+            raise serializers.ValidationError(
+                _("Mentions can only be assigned to active staff.")
+            )
+        return assignee
+
+
+class MentionAssignView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=MentionAssignSerializer, responses={200: MentionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        """Assign a mention to a staff member, to yourself ("me"), or to
+        nobody (null). A new mention becomes "assigned"; an assigned one that
+        loses its assignee goes back to "new"."""
+        mention = _mention_for_action(pk)
+        serializer = MentionAssignSerializer(
+            data=request.data, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            webcare.mention_assign(
+                mentions=[mention],
+                assignee=serializer.validated_data["assignee"],
+                by=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise _validation_error(exc) from exc
+        return _mention_response(pk)
+
+
+class MentionReplyRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=webcare.REPLY_MAX_CHARS,
+        help_text=_("The reply exactly as it was posted."),
+        error_messages={
+            "blank": _("Write the reply first."),
+            "max_length": _("Keep the reply under {max_length} characters."),
+        },
+    )
+    channel = serializers.ChoiceField(
+        choices=[(ReplyChannel.MANUAL.value, ReplyChannel.MANUAL.label)],
+        default=ReplyChannel.MANUAL.value,
+        help_text=_(
+            "Always “manual”: the API only records replies posted by hand. "
+            "Posting through a network needs a click in the admin inbox."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "The API only records replies posted by hand: use “manual”. "
+                "Posting through a network needs a click in the admin inbox."
+            )
+        },
+    )
+
+
+class MentionReplySerializer(serializers.ModelSerializer):
+    first_response_seconds = serializers.SerializerMethodField(
+        help_text=_("The mention's time to first response, in seconds.")
+    )
+
+    class Meta:
+        model = MentionReply
+        fields = [
+            "id",
+            "mention",
+            "kind",
+            "text",
+            "channel",
+            "replied_by",
+            "created_at",
+            "first_response_seconds",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_first_response_seconds(self, obj: MentionReply) -> int | None:
+        return self.context["mention"].first_response_seconds
+
+
+class MentionReplyView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=MentionReplyRequestSerializer,
+        responses={201: MentionReplySerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Record a public reply that staff posted by hand on the network.
+
+        The API never posts anything itself: posting through a connector
+        needs the explicit click in the admin inbox. The first reply to a
+        mention fixes its time to first response (returned as
+        first_response_seconds) and marks it "responded".
+        """
+        mention = _mention_for_action(pk)
+        serializer = MentionReplyRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            reply = webcare.reply_record(
+                mention=mention,
+                by=request.user,
+                text=serializer.validated_data["text"],
+                channel=serializer.validated_data["channel"],
+            )
+        except DjangoValidationError as exc:
+            raise _validation_error(exc) from exc
+        data = MentionReplySerializer(reply, context={"mention": mention}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class MentionLinkRequestSerializer(serializers.Serializer):
+    idea = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text=_("An idea id.")
+    )
+    question = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text=_("A question id.")
+    )
+
+    def validate(self, attrs):
+        idea_id, question_id = attrs.get("idea"), attrs.get("question")
+        if (idea_id is None) == (question_id is None):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Give either an idea or a question.")]}
+            )
+        if idea_id is not None:
+            idea = Idea.objects.filter(pk=idea_id).only(
+                "pk", "is_hidden", "status", "merged_into"
+            )
+            found = idea.first()
+            if found is None:
+                raise serializers.ValidationError(
+                    {"idea": [_("No idea with this id.")]}
+                )
+            if found.is_hidden:
+                raise serializers.ValidationError(
+                    {"idea": [_("This idea is hidden; it cannot be linked.")]}
+                )
+            if found.status == IdeaStatus.MERGED:
+                raise serializers.ValidationError(
+                    {
+                        "idea": [
+                            _("This idea was merged into idea %(id)s; link that one.")
+                            % {"id": found.merged_into_id}
+                        ]
+                    }
+                )
+            return {"idea": found}
+        found = (
+            Question.objects.filter(pk=question_id)
+            .only("pk", "is_hidden", "is_private")
+            .first()
+        )
+        if found is None:
+            raise serializers.ValidationError(
+                {"question": [_("No question with this id.")]}
+            )
+        if found.is_hidden or found.is_private:
+            raise serializers.ValidationError(
+                {
+                    "question": [
+                        _("This question is hidden or private; it cannot be linked.")
+                    ]
+                }
+            )
+        return {"question": found}
+
+
+class MentionLinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MentionLink
+        fields = ["id", "mention", "idea", "question", "linked_by", "created_at"]
+        read_only_fields = fields
+
+
+class MentionLinkView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=MentionLinkRequestSerializer,
+        responses={
+            201: OpenApiResponse(MentionLinkSerializer, _("Linked.")),
+            200: OpenApiResponse(MentionLinkSerializer, _("Linked before.")),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Link a mention to a public idea ("heard on social") or a public
+        question. Give one of the two. Linking the same pair again changes
+        nothing: 201 the first time, 200 with the same link after. Hidden or
+        merged ideas and hidden or private questions cannot be linked."""
+        mention = _mention_for_action(pk)
+        serializer = MentionLinkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = serializer.validated_data
+        existed = MentionLink.objects.filter(mention=mention, **target).exists()
+        try:
+            link = webcare.mention_link(mention=mention, by=request.user, **target)
+        except DjangoValidationError as exc:
+            raise _validation_error(exc) from exc
+        return Response(
+            MentionLinkSerializer(link).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+
+class InvitationRequestSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_(
+            "Why a sensitive post may be answered with an invitation anyway. "
+            "Only a “sensitive” refusal can be overridden; the reason is kept "
+            "in the consent ledger."
+        ),
+    )
+
+
+class InvitationDraftSerializer(serializers.ModelSerializer):
+    invitation = serializers.IntegerField(source="pk", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["invitation", "status", "reply_text", "expires_at"]
+        read_only_fields = fields
+
+
+class InvitationRefusedSerializer(serializers.Serializer):
+    refused = serializers.ChoiceField(
+        choices=sorted(consent.REFUSAL_MESSAGES), help_text=_("Why, as a code.")
+    )
+    detail = serializers.CharField(
+        allow_blank=True,
+        help_text=_("More about the reason, e.g. the sensitive topic or “cooldown”."),
+    )
+    message = serializers.CharField(help_text=_("Why, in words for staff."))
+    overridable = serializers.BooleanField(
+        help_text=_("Whether an override_reason would let it through.")
+    )
+
+
+class MentionInviteView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        request=InvitationRequestSerializer,
+        responses={
+            201: OpenApiResponse(
+                InvitationDraftSerializer, _("Drafted; nothing was sent.")
+            ),
+            409: OpenApiResponse(
+                InvitationRefusedSerializer, _("Refused by the consent ledger.")
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Draft an invitation for the author of this mention.
+
+        The consent ledger decides first: an opted-out person, someone
+        invited before (under any of their linked handles), a sensitive post
+        or a post without an author is refused with 409 Conflict and the
+        reason ("refused" code, "message", and whether an override_reason
+        would let it through). A drafted invitation is answered 201 with the
+        reply text to post. Nothing is sent: staff post the reply themselves.
+        """
+        mention = _mention_for_action(pk)
+        serializer = InvitationRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = consent.invitation_offer(
+            mention=mention,
+            user=request.user,
+            override_reason=serializer.validated_data.get("override_reason", ""),
+        )
+        if isinstance(result, consent.Refusal):
+            return Response(
+                {
+                    "refused": result.code,
+                    "detail": result.detail,
+                    "message": result.message,
+                    "overridable": result.overridable,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            InvitationDraftSerializer(result).data, status=status.HTTP_201_CREATED
         )

@@ -11,6 +11,26 @@ urlpatterns = [
         name="mention_correct",
     ),
     path(
+        "mentions/<int:pk>/assign/",
+        api.MentionAssignView.as_view(),
+        name="mention_assign",
+    ),
+    path(
+        "mentions/<int:pk>/reply/",
+        api.MentionReplyView.as_view(),
+        name="mention_reply",
+    ),
+    path(
+        "mentions/<int:pk>/link/",
+        api.MentionLinkView.as_view(),
+        name="mention_link",
+    ),
+    path(
+        "mentions/<int:pk>/invite/",
+        api.MentionInviteView.as_view(),
+        name="mention_invite",
+    ),
+    path(
         "mentions/import/",
         import_api.MentionImportView.as_view(),
         name="mention_import",

@@ -10,11 +10,54 @@ have stable ids and the upsert is idempotent.
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from .connectors.base import RawMention
-from .models import Source, SourceKind, Tracker, TrackerKind
+from .models import Mention, MentionStatus, Source, SourceKind, Tracker, TrackerKind
 from .services import mention_upsert_batch
+
+GUIDELINES_INTRO = (
+    "How the Vonk team answers on social media: we are guests in people's timelines."
+)
+GUIDELINES_BODY = (
+    "<h2>How to respond</h2>"
+    "<ul><li>Answer complaints within the hour, everything else within a day.</li>"
+    "<li>Reply in the language of the post. Sign with your first name.</li>"
+    "<li>Move account details to private support; never ask for them in public.</li>"
+    "</ul>"
+    "<h2>Tone of voice</h2>"
+    "<p>Personal and warm, never defensive. Say what went wrong when we got "
+    "something wrong, and what happens next.</p>"
+    "<h2>Emotional reactions</h2>"
+    "<p>When someone is angry, grieving or in trouble, listen first. Never "
+    "answer an emotional post with an invitation or a sales pitch. Offer "
+    "help, in private if needed.</p>"
+    "<h2>Invitations</h2>"
+    "<p>Invite only people who wrote something the community can build on, "
+    "once, and always with the opt-out link.</p>"
+)
+GUIDELINES_NL_INTRO = (
+    "Hoe het Vonk-team reageert op sociale media: we zijn te gast in "
+    "andermans tijdlijn."
+)
+GUIDELINES_NL_BODY = (
+    "<h2>Hoe we reageren</h2>"
+    "<ul><li>Klachten binnen een uur, al het andere binnen een dag.</li>"
+    "<li>Antwoord in de taal van het bericht en onderteken met je voornaam.</li>"
+    "<li>Klantgegevens horen in de privé-support, nooit in het openbaar.</li>"
+    "</ul>"
+    "<h2>Toon</h2>"
+    "<p>Persoonlijk en warm, nooit defensief. Zeg wat er misging als wij iets "
+    "fout deden, en wat er nu gebeurt.</p>"
+    "<h2>Emotionele reacties</h2>"
+    "<p>Is iemand boos, in rouw of in de problemen: eerst luisteren. Nooit een "
+    "uitnodiging of verkooppraatje als antwoord op een emotioneel bericht. "
+    "Bied hulp, zo nodig privé.</p>"
+    "<h2>Uitnodigingen</h2>"
+    "<p>Nodig alleen mensen uit die iets schreven waar de community op kan "
+    "voortbouwen, één keer, en altijd met de afmeldlink.</p>"
+)
 
 TRACKERS = [
     {
@@ -254,3 +297,50 @@ def seed(*, home_en, nl, staff, members) -> None:
             )
         ],
     )
+    # The SLA clock starts on arrival; in the demo the posts "arrived" when
+    # they were posted, so some are overdue and some are still on time.
+    demo_mentions = Mention.objects.filter(
+        source=demo_source, first_response_at__isnull=True
+    )
+    demo_mentions.filter(posted_at__isnull=False).update(
+        fetched_at=F("posted_at"),
+        due_at=F("posted_at") + (F("due_at") - F("fetched_at")),
+    )
+    first = demo_mentions.filter(status=MentionStatus.NEW).order_by("posted_at")
+    assigned = list(first.values_list("pk", flat=True)[:2])
+    if staff is not None and not demo_mentions.filter(assignee__isnull=False).exists():
+        Mention.objects.filter(pk__in=assigned).update(
+            assignee=staff, status=MentionStatus.ASSIGNED
+        )
+    if home_en is not None:
+        _guidelines(home_en, nl)
+
+
+def _guidelines(home_en, nl) -> None:
+    from wagtail.models import Page, Site
+
+    from .pages import WebcareGuidelinesPage, WebcareSettings
+    from .webcare import webcare_settings
+
+    page = WebcareGuidelinesPage.objects.child_of(home_en).first()
+    if page is None:
+        page = WebcareGuidelinesPage(
+            title="Webcare guidelines",
+            slug="webcare-guidelines",
+            intro=GUIDELINES_INTRO,
+            body=GUIDELINES_BODY,
+            show_in_menus=False,
+        )
+        home_en.add_child(instance=page)
+        page.save_revision().publish()
+        nl_page = page.copy_for_translation(nl).specific
+        if nl_page is not None:
+            nl_page.title = "Webcare-richtlijnen"
+            nl_page.intro = GUIDELINES_NL_INTRO
+            nl_page.body = GUIDELINES_NL_BODY
+            nl_page.save_revision().publish()
+    site = Site.objects.filter(root_page=home_en).first()
+    cfg = WebcareSettings.for_site(site) if site else webcare_settings()
+    if cfg.pk and cfg.guidelines_page_id is None:
+        cfg.guidelines_page = Page.objects.get(pk=page.pk)
+        cfg.save()

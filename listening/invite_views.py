@@ -7,25 +7,35 @@ used link gets a friendly page and grants nothing.
 
 /<lang>/optout/ takes a handle and a network and answers the same whether or
 not the handle is known. Posting is rate limited per address.
+
+"Join" keeps the invitation in the session and sends the person to sign up
+(or, when they are logged in already, joins at once); listening/signals.py
+turns the post into their draft on sign-up or login (listening/join.py).
+/<lang>/invite/drafts/ lists the member's drafts and /<lang>/invite/drafts/<pk>/
+edits, publishes or discards one: only its owner sees it, anyone else gets a
+404, staff included.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from . import consent
-from .models import OptOutVia, SourceKind
+from . import consent, join
+from .models import ContributionDraft, DraftKind, OptOutVia, SourceKind
 
-# Where "Join" leaves the invitation for the signup flow to pick up (issue 6
-# still has to turn the post into a draft idea or question on signup).
-SESSION_KEY = "listening_invitation"
+# Where "Join" leaves the invitation for the sign-up flow to pick up.
+SESSION_KEY = join.SESSION_INVITATION
 TOKEN_STATUS = {"forged": 404, "unknown": 404, "expired": 410, "used": 410}
 HANDLE_MAX_CHARS = 255
 
@@ -47,6 +57,14 @@ def invite_landing(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "join":
+            if request.user.is_authenticated:
+                try:
+                    draft = join.invitation_join(
+                        invitation=invitation, user=request.user
+                    )
+                except (PermissionDenied, ValidationError):  # used meanwhile
+                    return _token_error(request, "used")
+                return redirect(join.draft_url(draft))
             request.session[SESSION_KEY] = invitation.pk
             return redirect("account_signup")
         if action == "decline":
@@ -110,5 +128,122 @@ def optout(request: HttpRequest) -> HttpResponse:
         request,
         "listening/invite/optout.html",
         {"form": form, "action": reverse("listening_optout")},
+        status=status,
+    )
+
+
+# --- the member's drafts -----------------------------------------------------
+
+
+class DraftForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Share it as"),
+        choices=DraftKind.choices,
+        widget=forms.RadioSelect,
+    )
+    # Checked by the ideas or questions rules when published, not on save.
+    title = forms.CharField(
+        label=_("Title"), required=False, max_length=join.TITLE_MAX + 40
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=join.BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("You can use Markdown."),
+    )
+
+
+def _own_draft(request: HttpRequest, pk: int) -> ContributionDraft:
+    """The draft, if it is the member's own; a 404 for anyone else."""
+    draft = (
+        ContributionDraft.objects.select_related("invitation__mention")
+        .filter(pk=pk, owner=request.user)
+        .first()
+    )
+    if draft is None:
+        raise Http404
+    return draft
+
+
+def _add_errors(form: DraftForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@login_required
+@require_http_methods(["GET"])
+def drafts(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "listening/invite/drafts.html",
+        {"drafts": list(join.drafts_for(request.user)[:100])},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = _own_draft(request, pk)
+    if draft.published_at:
+        published = draft.idea or draft.question
+        if published is None:
+            raise Http404
+        return HttpResponseRedirect(published.get_absolute_url())
+    initial = {"kind": draft.kind, "title": draft.title, "body": draft.body}
+    form = DraftForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "discard":
+            join.draft_discard(draft=draft, user=request.user)
+            messages.success(request, gettext("Your draft was thrown away."))
+            return redirect("listening_drafts")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "publish":
+                    published = join.draft_publish(
+                        draft=draft,
+                        user=request.user,
+                        title=data["title"],
+                        body=data["body"],
+                        kind=data["kind"],
+                    )
+                    messages.success(
+                        request,
+                        gettext("Thank you! Your question is online.")
+                        if data["kind"] == DraftKind.QUESTION
+                        else gettext("Thank you! Your idea is online."),
+                    )
+                    return HttpResponseRedirect(published.get_absolute_url())
+                join.draft_update(
+                    draft=draft,
+                    user=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    kind=data["kind"],
+                )
+                messages.success(request, gettext("Your draft is saved."))
+                return redirect(join.draft_url(draft))
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as error:
+                _add_errors(form, error)
+        status = 400
+    mention = draft.invitation.mention if draft.invitation else None
+    if mention is not None and mention.pseudonymised_at:
+        mention = None
+    return render(
+        request,
+        "listening/invite/draft.html",
+        {"draft": draft, "form": form, "mention": mention},
         status=status,
     )

@@ -1,1 +1,61 @@
-"""Signal receivers of listening (connected in ListeningConfig.ready)."""
+"""Signal receivers of listening (connected in ListeningConfig.ready).
+
+Receivers only call services:
+
+- sign-up and login pick up an invitation that "Join" left in the session
+  and make the person's post their draft (listening/join.py); after login a
+  member with a draft waiting lands on it;
+- an idea with linked social posts changed status: whoever linked them is
+  asked to close the loop (webcare.loop_prompt), after the commit.
+"""
+
+from allauth.account.signals import user_signed_up
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from ideas.models import StatusChange
+
+
+@receiver(user_signed_up, dispatch_uid="listening.join_on_signup")
+def _joined_on_signup(sender, request, user, **kwargs) -> None:
+    from .join import join_from_session
+
+    join_from_session(session=getattr(request, "session", None), user=user)
+
+
+# Django's signal, not allauth's: it is sent inside login(), before allauth
+# asks the adapter where to go, so the landing set here is used for this
+# login (portal.accounts.adapters.AccountAdapter.get_login_redirect_url).
+@receiver(user_logged_in, dispatch_uid="listening.join_on_login")
+def _joined_on_login(sender, request, user, **kwargs) -> None:
+    from .join import join_from_session, login_landing
+
+    session = getattr(request, "session", None)
+    join_from_session(session=session, user=user)
+    login_landing(session=session, user=user)
+
+
+@receiver(post_save, sender=StatusChange, dispatch_uid="listening.close_loop")
+def _idea_status_changed(sender, instance: StatusChange, created: bool, **kwargs):
+    if not created or kwargs.get("raw"):
+        return
+    if not instance.from_status or instance.from_status == instance.to_status:
+        return  # a new idea, or an official response without a new status
+    from .models import MentionLink
+
+    if not MentionLink.objects.filter(idea_id=instance.idea_id).exists():
+        return
+    idea_id, to_status = instance.idea_id, instance.to_status
+
+    def prompt() -> None:
+        from ideas.models import Idea
+
+        from .webcare import loop_prompt
+
+        idea = Idea.objects.filter(pk=idea_id).first()
+        if idea is not None:
+            loop_prompt(idea=idea, to_status=to_status)
+
+    transaction.on_commit(prompt)

@@ -2,6 +2,23 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# An app may choose where the next login lands by leaving a local path here
+# in the session (listening: the draft of a person who just joined through an
+# invitation). An explicit ?next= still wins.
+LOGIN_REDIRECT_SESSION_KEY = "accounts_login_redirect"
+
+
+def _session_redirect(request) -> str:
+    url = request.session.pop(LOGIN_REDIRECT_SESSION_KEY, "")
+    if (
+        isinstance(url, str)
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
+    ):
+        return url
+    return ""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,6 +32,12 @@ class AccountAdapter(DefaultAccountAdapter):
             codes = {code for code, _ in settings.LANGUAGES}
             user.language = lang if lang in codes else ""
         return super().save_user(request, user, form, commit=commit)
+
+    def get_login_redirect_url(self, request) -> str:
+        return _session_redirect(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request) -> str:
+        return _session_redirect(request) or super().get_signup_redirect_url(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import Locale, Page
 
 from portal.pages import sections
@@ -131,6 +132,17 @@ def test_seed_demo_builds_a_bilingual_community_and_is_safe_to_run_twice(client)
     assert "Welkom" in client.get("/nl/").content.decode()
     assert client.get("/nl/communityregels/").status_code == 200
     assert client.get("/en/faq/").status_code == 200
+    # Webcare: the staff-only guidelines page in both languages, linked from
+    # the site's webcare settings, and an inbox with work in it.
+    from listening.models import Mention
+    from listening.pages import WebcareGuidelinesPage
+    from listening.webcare import webcare_settings
+
+    assert WebcareGuidelinesPage.objects.count() == 2
+    assert webcare_settings().guidelines_page is not None
+    assert client.get("/en/webcare-guidelines/").status_code == 404
+    assert Mention.objects.filter(status="assigned").count() == 2
+    assert Mention.objects.filter(due_at__lt=timezone.now()).exists()
 
 
 def test_home_page_query_count_is_pinned(client, home, django_assert_max_num_queries):

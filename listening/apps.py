@@ -36,9 +36,12 @@ class ListeningConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(retention_settings_check)
+        from portal.accounts import gdpr as accounts_gdpr
         from portal.pages.demo import register_demo_seeder
 
-        from . import demo, semantic_docs, signals  # noqa: F401
+        from . import demo, gdpr, semantic_docs, signals  # noqa: F401
 
         register_demo_seeder("listening", demo.seed)
+        accounts_gdpr.register_exporter("listening", gdpr.export)
+        accounts_gdpr.register_eraser("listening", gdpr.erase)
         semantic_docs.register()

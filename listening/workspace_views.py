@@ -91,31 +91,42 @@ def absolute_url(path: str) -> str:
 # --- drafted replies, in the poster's language ---------------------------------
 
 
+def _addressed(mention: Mention, text: str) -> str:
+    # Mastodon notifies only the accounts a reply mentions (as the composer
+    # does for an empty reply).
+    if mention.source.kind == "mastodon" and mention.author_handle:
+        return f"{mention.author_handle} {text}"
+    return text
+
+
 def link_reply_text(link: MentionLink, mention: Mention) -> str:
     """A reply that points the poster to the idea (to vote) or the question
     (for the answer) their post was linked to."""
     with translation.override(consent.reply_language(mention)):
         if link.idea_id:
-            return _(
+            text = _(
                 "Thanks for sharing this! Others in our community asked for "
                 "the same, and you can vote for it here: %(url)s"
             ) % {"url": absolute_url(link.idea.get_absolute_url())}
-        return _(
-            "Good question! It was asked in our community too, and here is "
-            "the answer: %(url)s"
-        ) % {"url": absolute_url(link.question.get_absolute_url())}
+        else:
+            text = _(
+                "Good question! It was asked in our community too, and here is "
+                "the answer: %(url)s"
+            ) % {"url": absolute_url(link.question.get_absolute_url())}
+    return _addressed(mention, text)
 
 
 def loop_reply_text(idea: Idea, mention: Mention) -> str:
     """Tell the poster what became of the idea their post was linked to."""
     with translation.override(consent.reply_language(mention)):
-        return _(
+        text = _(
             "Update: the idea you wrote about, “%(title)s”, is now %(status)s: %(url)s"
         ) % {
             "title": idea.title,
             "status": str(idea.get_status_display()).lower(),
             "url": absolute_url(idea.get_absolute_url()),
         }
+    return _addressed(mention, text)
 
 
 # --- linking -------------------------------------------------------------------
@@ -349,7 +360,9 @@ def _workspace(
         "next_mention": _next_mention(mention, request.user),
         "here": _workspace_url(mention),
         "draft": draft,
-        "composer": reply_views.composer_context(mention, request.user, **draft),
+        "composer": reply_views.composer_context(
+            mention, request.user, next=_workspace_url(mention), **draft
+        ),
     }
     return render(request, "listening/inbox/workspace.html", context, status=status)
 
@@ -436,6 +449,7 @@ def idea_loop(request: HttpRequest, idea_pk: int) -> HttpResponse:
         Idea.objects.only("pk", "title", "status", "is_hidden", "merged_into_id"),
         pk=idea_pk,
     )
+    here = reverse("listening_inbox:loop", args=[idea.pk])
     items = []
     for link in webcare.links_for_loop(idea):
         mention = link.mention
@@ -456,6 +470,7 @@ def idea_loop(request: HttpRequest, idea_pk: int) -> HttpResponse:
                     initial_text=draft,
                     kind=ReplyKind.LOOP,
                     link=link.pk,
+                    next=f"{here}#loop-link-{link.pk}",
                 ),
             }
         )

@@ -487,7 +487,10 @@ def test_a_page_of_fifty_takes_a_fixed_number_of_queries(
             assignee=colleague if n % 2 else None,
             status="assigned" if n % 2 else "new",
         )
-    webcare_settings()  # the site's settings row exists once the site is set up
+    # The first admin visit creates the settings row and the staff member's
+    # Wagtail profile; measure the visits after that.
+    webcare_settings()
+    staff_client.get("/admin/")
     # Wagtail's shell (session, user, profile, notifications, locales, the
     # page tree for the menu) takes 8; the inbox 6: staff, mentions,
     # trackers, settings, and the tracker and source choices.
@@ -594,7 +597,7 @@ def test_bulk_takes_at_most_500(staff_client, forum):
     assert texts(response) == ["3 mentions closed."]
     ids.append(20_000)
     reopen = staff_client.post(BULK, {"ids": ids, "action": "reopen"})
-    assert "at most 500" in texts(reopen)[0]
+    assert "at most 500" in texts(reopen)[-1]
     assert set(Mention.objects.values_list("status", flat=True)) == {"closed"}
 
 

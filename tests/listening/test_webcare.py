@@ -321,3 +321,20 @@ def test_the_guidelines_page_is_for_staff_only(home, client, member):
     response = client.get(page.url)
     assert response.status_code == 200
     assert "Be kind." in response.content.decode()
+
+
+def test_drafts_are_exported_and_erased_with_the_account(member):
+    from listening.models import ContributionDraft, Person
+    from portal.accounts.services import user_data_export, user_erase
+
+    person = Person.objects.create(user=member)
+    ContributionDraft.objects.create(
+        owner=member, kind="idea", title="Dark mode", body="Please"
+    )
+    data = user_data_export(user=member)
+    assert data["listening"]["drafts"][0]["title"] == "Dark mode"
+    assert data["listening"]["joined_through_an_invitation"] is True
+    user_erase(user=member)
+    assert not ContributionDraft.objects.exists()
+    person.refresh_from_db()
+    assert person.user is None

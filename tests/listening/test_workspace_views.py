@@ -171,7 +171,9 @@ def test_only_staff_can_link_or_invite(role, member, mention, idea):
 def test_staff_see_the_workspace(staff_client, mention, composer_calls):
     response = staff_client.get(ws(mention))
     assert response.status_code == 200
-    assert composer_calls == [{"mention": mention.pk, "initial_text": ""}]
+    assert composer_calls == [
+        {"mention": mention.pk, "initial_text": "", "next": ws(mention)}
+    ]
 
 
 def test_an_unknown_mention_or_idea_is_404(staff_client, composer_calls):
@@ -210,7 +212,7 @@ def worked(mention, idea, question, staff):
     return mention
 
 
-WORKSPACE_QUERIES = 1
+WORKSPACE_QUERIES = 21  # the reply composer is stubbed: its own queries come on top
 
 
 def test_the_workspace_shows_the_mention_and_its_history_in_pinned_queries(
@@ -587,7 +589,7 @@ def test_the_loop_page_drafts_an_update_for_each_open_link_in_pinned_queries(
     staff_client, launched, composer_calls, django_assert_max_num_queries
 ):
     idea, links = launched
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(14):
         response = staff_client.get(loop_url(idea))
     assert response.status_code == 200
     html = response.content.decode()
@@ -600,8 +602,9 @@ def test_the_loop_page_drafts_an_update_for_each_open_link_in_pinned_queries(
     assert set(drafts) == {links[0].pk, links[1].pk}
     assert all(call["kind"] == "loop" for call in drafts.values())
     url = f"http://localhost:8000{idea.get_absolute_url()}"
+    assert drafts[links[0].pk]["next"] == f"{loop_url(idea)}#loop-link-{links[0].pk}"
     assert drafts[links[0].pk]["initial_text"] == (
-        f"Update: the idea you wrote about, “Dark mode in the Vonk app”, is now "
+        f"{SANNE} Update: the idea you wrote about, “Dark mode in the Vonk app”, is now "
         f"launched: {url}"
     )
     assert drafts[links[0].pk]["initial_text"] in html
@@ -611,3 +614,41 @@ def test_an_idea_without_links_has_nothing_to_close(staff_client, idea, composer
     response = staff_client.get(loop_url(idea))
     assert response.status_code == 200
     assert "No social posts are linked to this idea." in response.content.decode()
+
+
+# --- with the real reply composer ---------------------------------------------------
+
+
+def test_the_real_composer_starts_with_the_link_draft(
+    staff_client, mention, idea, django_assert_max_num_queries
+):
+    response = staff_client.post(link_url(mention), {"idea": idea.pk})
+    with django_assert_max_num_queries(WORKSPACE_QUERIES + 12):
+        page = staff_client.get(response["Location"])
+    html = page.content.decode()
+    composer = html[html.index('id="ws-reply"') : html.index('id="ws-link"')]
+    assert 'name="text"' in composer
+    assert "you can vote for it here: http://localhost:8000/en/ideas/" in composer
+    assert 'name="kind" value="answer"' in composer
+    assert f'name="next" value="{ws(mention)}"' in composer
+
+
+def test_the_real_composer_posts_the_invitation_as_an_invitation(staff_client, mention):
+    response = staff_client.post(invite_url(mention))
+    html = staff_client.get(response["Location"]).content.decode()
+    composer = html[html.index('id="ws-reply"') : html.index('id="ws-link"')]
+    assert 'name="kind" value="invitation"' in composer
+    assert "/invite/" in composer and "/optout/" in composer
+
+
+def test_the_real_composers_on_the_loop_page_close_each_link(
+    staff_client, launched, django_assert_max_num_queries
+):
+    idea, links = launched
+    with django_assert_max_num_queries(14 + 2 * 12):
+        html = staff_client.get(loop_url(idea)).content.decode()
+    for link in links[:2]:
+        assert f'name="link" value="{link.pk}"' in html
+    assert f'name="link" value="{links[2].pk}"' not in html
+    assert html.count('name="kind" value="loop"') == 2
+    assert "is now launched: http://localhost:8000/en/ideas/" in html

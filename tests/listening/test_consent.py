@@ -11,7 +11,6 @@ from django.core import signing
 from django.utils import timezone
 
 from listening import consent, privacy
-from listening.webcare import webcare_settings
 from listening.enrichment.sensitivity import is_sensitive, sensitive_topics
 from listening.models import (
     ConsentEvent,
@@ -23,6 +22,7 @@ from listening.models import (
     PrivacyRequest,
     Source,
 )
+from listening.webcare import webcare_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -338,3 +338,14 @@ def test_drafts_are_exported_and_erased_with_the_account(member):
     assert not ContributionDraft.objects.exists()
     person.refresh_from_db()
     assert person.user is None
+
+
+def test_staff_edit_the_webcare_settings_in_the_admin(home, client):
+    from listening.webcare import webcare_settings
+
+    client.force_login(StaffFactory(username="lead", is_superuser=True))
+    cfg = webcare_settings()
+    url = f"/admin/settings/listening/webcaresettings/{cfg.site_id}/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "invite_text_nl" in response.content.decode()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, import_api
+from . import api, import_api, webcare_api
 
 urlpatterns = [
     path("mentions/", api.MentionListView.as_view(), name="mentions"),
@@ -12,22 +12,22 @@ urlpatterns = [
     ),
     path(
         "mentions/<int:pk>/assign/",
-        api.MentionAssignView.as_view(),
+        webcare_api.MentionAssignView.as_view(),
         name="mention_assign",
     ),
     path(
         "mentions/<int:pk>/reply/",
-        api.MentionReplyView.as_view(),
+        webcare_api.MentionReplyView.as_view(),
         name="mention_reply",
     ),
     path(
         "mentions/<int:pk>/link/",
-        api.MentionLinkView.as_view(),
+        webcare_api.MentionLinkView.as_view(),
         name="mention_link",
     ),
     path(
         "mentions/<int:pk>/invite/",
-        api.MentionInviteView.as_view(),
+        webcare_api.MentionInviteView.as_view(),
         name="mention_invite",
     ),
     path(

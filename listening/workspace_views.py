@@ -227,8 +227,9 @@ def link_search(term: str) -> tuple[list[Idea], list[Question]]:
     if not term:
         return [], []
     match = Q(title__icontains=term)
-    if term.lstrip("#").isdigit():
-        match |= Q(pk=int(term.lstrip("#")))
+    number = term.lstrip("#")
+    if number.isdigit() and len(number) <= 9:  # an id, not a database overflow
+        match |= Q(pk=int(number))
     ideas = list(
         Idea.objects.filter(PUBLIC_IDEA)
         .filter(match)

@@ -199,6 +199,8 @@ def _filter_form(request: HttpRequest, staff: list) -> InboxFilterForm:
         *[(str(user.pk), user.public_name) for user in staff],
     ]
     form.fields["assignee"].widget = forms.Select(choices=choices)
+    form.fields["tracker"].empty_label = _("Any")
+    form.fields["source"].empty_label = _("Any")
     form.fields["status"].widget.attrs["size"] = 4
     form.fields["sort"].widget = forms.HiddenInput()
     return form

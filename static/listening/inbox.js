@@ -4,7 +4,8 @@
  * a assigns it to me, c closes it, i ignores it, ? shows the shortcuts.
  * a / c / i post a small form (with the CSRF token and the current inbox URL
  * as `next`) to the row's assign or status URL. Nothing fires while the
- * focus is in a text field or a select. Plain JS, no inline handlers (CSP).
+ * focus is in a text field or a select, nor for staff who turned Wagtail's
+ * keyboard shortcuts off. Plain JS, no inline handlers (CSP).
  */
 (function () {
   "use strict";
@@ -52,10 +53,38 @@
     return current >= 0 ? rows[current] : null;
   }
 
+  // After a/c/i the page reloads on the same URL: carry on from the same
+  // position (the acted-on row may have left the list).
+  var FOCUS_KEY = "listening-inbox-focus";
+
+  function remember() {
+    try {
+      window.sessionStorage.setItem(
+        FOCUS_KEY,
+        JSON.stringify({ url: window.location.href, index: current })
+      );
+    } catch (error) {
+      /* storage may be disabled; the focus then starts at the top */
+    }
+  }
+
+  function restore() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(FOCUS_KEY) || "null");
+      window.sessionStorage.removeItem(FOCUS_KEY);
+      if (saved && saved.url === window.location.href && saved.index >= 0) {
+        select(saved.index, true);
+      }
+    } catch (error) {
+      /* nothing to restore */
+    }
+  }
+
   function post(url, name, value) {
     if (!url || !csrfInput) {
       return;
     }
+    remember();
     var form = document.createElement("form");
     form.method = "post";
     form.action = url;
@@ -113,6 +142,30 @@
       });
     });
   }
+
+  // Staff who turned Wagtail's keyboard shortcuts off in their account get
+  // none here either.
+  function shortcutsEnabled() {
+    var node = document.getElementById("wagtail-config");
+    if (!node) {
+      return true;
+    }
+    try {
+      return JSON.parse(node.textContent).KEYBOARD_SHORTCUTS_ENABLED !== false;
+    } catch (error) {
+      return true;
+    }
+  }
+
+  if (!shortcutsEnabled()) {
+    var off = document.querySelector("[data-shortcuts-off]");
+    if (off) {
+      off.hidden = false;
+    }
+    return;
+  }
+
+  restore();
 
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) {

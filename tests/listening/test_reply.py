@@ -516,7 +516,11 @@ def test_composer_context_query_count_is_pinned(
     django_assert_max_num_queries,
 ):
     mention = Mention.objects.select_related("source").get(pk=mention.pk)
-    with django_assert_max_num_queries(9):
+    webcare.webcare_settings()  # created with the defaults on first use
+    # The site and its webcare settings, the FAQ pages, the site's root paths
+    # (the site and its root's translations, cached afterwards), the answers,
+    # the questions index and the replies.
+    with django_assert_max_num_queries(8):
         context = composer_context(mention, staff)
     assert {s["source"] for s in context["suggestions"]} == {"faq", "answer", "reply"}
 
@@ -658,3 +662,12 @@ def test_the_composer_links_the_guidelines_page(mention, staff, home, webcare):
     html = render_composer(mention, staff)
 
     assert 'href="/en/webcare/"' in html
+
+
+def test_the_workspace_shows_the_composer(staff_client, mention):
+    response = staff_client.get(workspace_url(mention))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'action="{reply_url(mention)}"' in html
+    assert 'name="action" value="confirm"' in html

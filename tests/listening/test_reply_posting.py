@@ -392,6 +392,7 @@ def test_bluesky_reply_is_posted_in_the_thread_and_its_uri_stored(
     assert record["text"] == "Thanks Anna!"
     assert record["langs"] == ["en"]
     parent = {
+        "$type": "com.atproto.repo.strongRef",
         "uri": ANNA,
         "cid": "bafyreibx5kgbhwf3ukyykzj2yfdvzsq4smxkfgqlkdpyjmaz6e7q7o7dqe",
     }
@@ -409,6 +410,7 @@ def test_bluesky_reply_to_a_reply_keeps_the_thread_root(
     bluesky, bluesky_mention, staff_client
 ):
     root = {
+        "$type": "com.atproto.repo.strongRef",
         "uri": "at://did:plc:rootauthor/app.bsky.feed.post/3kroot00000aa",
         "cid": "bafyreirootcid000000000000000000000000000000000000000000",
     }

@@ -140,11 +140,9 @@ def invitation_join(*, invitation: Invitation, user) -> ContributionDraft:
     if not (getattr(user, "is_authenticated", False) and user.is_active):
         raise PermissionDenied(gettext("Log in to join."))
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("mention")
-            .get(pk=invitation.pk)
-        )
+        # No select_related: PostgreSQL cannot lock the nullable side of
+        # the outer join to the mention.
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         existing = ContributionDraft.objects.filter(invitation=invitation).first()
         if existing is not None:
             if existing.owner_id != user.pk:
@@ -303,11 +301,9 @@ def draft_publish(
 
     _require_owner(draft, user)
     with transaction.atomic():
-        draft = (
-            ContributionDraft.objects.select_for_update()
-            .select_related("idea", "question", "invitation__offered_by")
-            .get(pk=draft.pk)
-        )
+        # Locked alone (its relations are nullable outer joins, which
+        # PostgreSQL cannot lock); a second publish waits here.
+        draft = ContributionDraft.objects.select_for_update().get(pk=draft.pk)
         if draft.published_at:
             return _published(draft)
         kind = _check_kind(kind or draft.kind)

@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from .inbox import InboxFilterForm, inbox_queryset, sla_state, staff_users
@@ -143,7 +143,11 @@ def _sla_clock(mention: Mention, now: datetime) -> tuple[str, str]:
             took = timedelta(seconds=mention.first_response_seconds)
         else:
             took = mention.first_response_at - mention.fetched_at
-        verdict = _("met") if state == "met" else _("missed")
+        verdict = (
+            pgettext("response-time target", "met")
+            if state == "met"
+            else pgettext("response-time target", "missed")
+        )
         return state, _("answered in %(t)s (%(verdict)s)") % {
             "t": _duration(took),
             "verdict": verdict,

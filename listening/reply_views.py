@@ -63,6 +63,21 @@ HIDDEN_FIELDS = ("kind", "link", "next")
 # --- the composer --------------------------------------------------------------
 
 
+SOCIAL_NETWORKS = ("mastodon", "bluesky", "reddit", "x")
+
+
+def _network_label(mention) -> str:
+    """Where the reply goes: the network, or for feeds, uploads and webhooks
+    (which carry posts from anywhere) the post's own site."""
+    source = mention.source
+    if source.kind in SOCIAL_NETWORKS:
+        return source.get_kind_display()
+    from urllib.parse import urlsplit
+
+    host = urlsplit(mention.url or "").hostname or ""
+    return host.removeprefix("www.") or source.name
+
+
 def composer_context(mention, user, initial_text: str = "", **extra) -> dict:
     """What the reply composer shows for `mention` (with its source loaded).
 
@@ -87,7 +102,7 @@ def composer_context(mention, user, initial_text: str = "", **extra) -> dict:
         "guidelines_url": _page_url(cfg.guidelines_page),
         "initial_text": initial_text,
         "network": network,
-        "network_label": source.get_kind_display(),
+        "network_label": _network_label(mention),
         "can_post": network in POSTING_NETWORKS and can_post(source),
         "post_url": safe_url(mention.url),
         "char_limit": character_limit(network),

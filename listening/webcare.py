@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import (
     OPEN_MENTION_STATUSES,
@@ -289,9 +290,12 @@ def loop_prompt(*, idea, to_status: str) -> int:
             kind="listening.close_loop",
             title=_("Close the loop: “%(idea)s” is now %(status)s")
             % {"idea": idea.title[:120], "status": status_label.lower()},
-            body=_(
-                "You linked %(count)d social post(s) to this idea. Let those "
-                "people know what happened."
+            body=ngettext(
+                "You linked %(count)d social post to this idea. Let that "
+                "person know what happened.",
+                "You linked %(count)d social posts to this idea. Let those "
+                "people know what happened.",
+                count,
             )
             % {"count": count},
             url=reverse("listening_inbox:loop", args=[idea.pk]),

@@ -430,6 +430,7 @@ def mention_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_workspace_url(mention))
         if result.overridable and "override_reason" in request.POST and not reason:
             form.add_error("override_reason", _("Write why you override this refusal."))
+        messages.warning(request, result.message)
         return _workspace(request, mention, invite=InviteState(result, form))
     messages.success(
         request,

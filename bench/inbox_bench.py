@@ -2,7 +2,7 @@
 Not a test; one run.
 
     .venv/bin/python bench/inbox_bench.py [--rows 1000000] [--runs 5]
-        [--reseed] [--explain 3] [--only SUBSTRING] [--fk-sorts]
+        [--reseed] [--explain 3] [--only SUBSTRING]
 
 The issue's target: "The inbox with 1M mentions in PostgreSQL returns any
 filter combination in under 200 ms at p95, with pinned query counts and the
@@ -50,10 +50,6 @@ The objects of the set-up are frozen out of the garbage collector first
 of Django's and Wagtail's objects lands, at the same point of every run, in
 one combination's timing (+600 ms).
 
---fk-sorts tries a change to listening/inbox.py without editing it: "source"
-and "assignee" sort by the foreign key (`source_id`, `assignee_id`) instead
-of the related name (`source__name`, `assignee__username`), which no index
-on the mention table can serve.
 Exits non-zero only when something fails (including a query count that
 differs from the pinned one), never because of a time.
 """
@@ -187,11 +183,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reseed", action="store_true", help="fill again")
     parser.add_argument("--explain", type=int, default=3, help="slowest plans")
     parser.add_argument("--only", help="only combinations containing this text")
-    parser.add_argument(
-        "--fk-sorts",
-        action="store_true",
-        help="try the proposed inbox change: sort by source/assignee id, not name",
-    )
     return parser.parse_args(argv)
 
 
@@ -612,11 +603,6 @@ def main(argv: list[str]) -> int:
     # creates them empty; ANALYZE fills them, as autovacuum would).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE listening_mention")
-    if args.fk_sorts:
-        from listening import inbox
-
-        inbox.SORTS = {**inbox.SORTS, "source": "source_id", "assignee": "assignee_id"}
-        print("--fk-sorts: source and assignee sort by their ids, not their names")
     names = placeholders(staff)
     me = get_user_model().objects.get(pk=staff[0])
     # The clock of the data, so a database filled days ago answers the same.

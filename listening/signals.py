@@ -45,7 +45,13 @@ def _idea_status_changed(sender, instance: StatusChange, created: bool, **kwargs
         return  # a new idea, or an official response without a new status
     from .models import MentionLink
 
-    if not MentionLink.objects.filter(idea_id=instance.idea_id).exists():
+    links = MentionLink.objects.filter(idea_id=instance.idea_id)
+    if not links.exists():
+        return
+    if instance.to_status == "merged":
+        # A duplicate merged into another idea: its posts count there now
+        # (like its votes), and there is no loop to close for a merge.
+        _links_follow_merge(instance.idea_id)
         return
     idea_id, to_status = instance.idea_id, instance.to_status
 
@@ -59,3 +65,26 @@ def _idea_status_changed(sender, instance: StatusChange, created: bool, **kwargs
             loop_prompt(idea=idea, to_status=to_status)
 
     transaction.on_commit(prompt)
+
+
+def _links_follow_merge(idea_id: int) -> None:
+    from ideas.models import IdeaMerge
+
+    from .models import MentionLink
+
+    # The merge record is written just before its StatusChange.
+    target_id = (
+        IdeaMerge.objects.filter(source_id=idea_id)
+        .order_by("-pk")
+        .values_list("target_id", flat=True)
+        .first()
+    )
+    if not target_id:
+        return
+    already = set(
+        MentionLink.objects.filter(idea_id=target_id).values_list(
+            "mention_id", flat=True
+        )
+    )
+    moving = MentionLink.objects.filter(idea_id=idea_id)
+    moving.exclude(mention_id__in=already).update(idea_id=target_id)

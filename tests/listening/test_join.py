@@ -625,6 +625,24 @@ def test_a_linked_idea_that_launches_prompts_the_linker(
     assert link.loop_status == "launched" and link.loop_prompted_at
 
 
+def test_posts_linked_to_a_merged_duplicate_count_on_the_idea_it_joined(
+    source, staff, django_capture_on_commit_callbacks
+):
+    from ideas.services.merge import idea_merge
+    from listening.webcare import mention_link
+
+    duplicate = make_idea(title="Solar yield per hour please")
+    target = make_idea(title="Solar yield per hour in the app")
+    both = make_mention(source, n=1)
+    mention_link(mention=both, by=staff, idea=duplicate)
+    mention_link(mention=both, by=staff, idea=target)
+    mention_link(mention=make_mention(source, n=2), by=staff, idea=duplicate)
+    with django_capture_on_commit_callbacks(execute=True):
+        idea_merge(source=duplicate, target=target, by=staff)
+    assert MentionLink.objects.filter(idea=target).count() == 2
+    assert not Notification.objects.filter(kind="listening.close_loop").exists()
+
+
 def test_no_prompt_without_links_or_without_a_new_status(
     source, staff, django_capture_on_commit_callbacks
 ):

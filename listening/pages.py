@@ -188,6 +188,9 @@ class WebcareSettings(BaseSiteSetting):
                     "Use only these placeholders: %(placeholders)s. Write a "
                     "brace as {{ or }}."
                 ) % {"placeholders": " ".join(INVITE_PLACEHOLDERS)}
+        for intent in ("complaint", "question", "idea", "praise", "lead", "other"):
+            if getattr(self, f"sla_{intent}") < 1:
+                errors[f"sla_{intent}"] = _("At least one minute.")
         if not 1 <= self.invite_valid_days <= INVITE_VALID_DAYS_MAX:
             errors["invite_valid_days"] = _("Choose from 1 to %(n)d days.") % {
                 "n": INVITE_VALID_DAYS_MAX

@@ -349,3 +349,11 @@ def test_staff_edit_the_webcare_settings_in_the_admin(home, client):
     response = client.get(url)
     assert response.status_code == 200
     assert "invite_text_nl" in response.content.decode()
+
+
+def test_a_response_target_is_at_least_a_minute(home):
+    cfg = webcare.webcare_settings()
+    cfg.sla_complaint = 0
+    with pytest.raises(ValidationError) as error:
+        cfg.full_clean()
+    assert "sla_complaint" in error.value.message_dict

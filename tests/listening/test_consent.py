@@ -352,19 +352,24 @@ def test_a_forged_token_grants_nothing(invitation, token):
 
 
 def test_a_token_signed_for_something_else_is_forged(invitation):
-    other = signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt="other")
+    other = signing.TimestampSigner(salt="other").sign(
+        f"{invitation.pk}.{invitation.nonce}"
+    )
     assert consent.invitation_from_token(other) == (None, "forged")
 
 
 def test_a_token_with_the_wrong_nonce_is_unknown(invitation):
-    token = signing.dumps(
-        {"i": invitation.pk, "n": "0" * 32}, salt=consent.INVITATION_SALT
-    )
+    signer = signing.TimestampSigner(salt=consent.INVITATION_SALT)
+    token = signer.sign(f"{invitation.pk}.{'0' * 32}")
     assert consent.invitation_from_token(token) == (None, "unknown")
-    token = signing.dumps(
-        {"i": 10**9, "n": invitation.nonce}, salt=consent.INVITATION_SALT
-    )
+    token = signer.sign(f"{10**9}.{invitation.nonce}")
     assert consent.invitation_from_token(token) == (None, "unknown")
+    # Signed, but not an invitation's shape.
+    assert consent.invitation_from_token(signer.sign("x.y")) == (None, "forged")
+
+
+def test_the_token_is_short_enough_for_a_bluesky_reply(invitation):
+    assert len(consent.invitation_token(invitation)) <= 90
 
 
 def test_an_expired_token_grants_nothing(invitation):

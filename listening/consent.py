@@ -147,11 +147,31 @@ def _opted_out(hashes: list[str]) -> bool:
     return OptOut.objects.filter(handle_hash__in=hashes).exists()
 
 
+def _optout_forms(handle: str, network: str) -> list[str]:
+    """The stored forms an opt-out must cover. Reddit authors are stored as
+    "u/name", but people type "name": on Reddit, or when no network is
+    given, both forms are opted out."""
+    normalised = handle_normalise(handle)
+    forms = [normalised]
+    if (
+        network in ("", "reddit")
+        and "@" not in normalised
+        and not normalised.startswith("u/")
+    ):
+        forms.append("u/" + normalised)
+    return forms
+
+
 @transaction.atomic
 def optout_record(*, handle: str, network: str = "", via: str, person=None) -> None:
     """Never invite this handle (or its person) again. Idempotent, and it
     answers the same whether or not the handle was known."""
-    digest = _hash_or_error(handle)
+    _hash_or_error(handle)
+    for form in _optout_forms(handle, network):
+        _optout_one(handle_hash(form), via=via, person=person)
+
+
+def _optout_one(digest: str, *, via: str, person=None) -> None:
     optout, created = OptOut.objects.get_or_create(
         handle_hash=digest, defaults={"via": via}
     )

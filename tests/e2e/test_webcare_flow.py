@@ -206,6 +206,8 @@ def test_an_opt_out_survives_a_re_import_and_the_refusal_says_why(
     _log_in_admin(page, live_server.url, staff, f"/admin/listening/inbox/{mention.pk}/")
     page.get_by_role("button", name="Offer invitation").click()
     page.wait_for_load_state()
-    assert page.get_by_text("This person asked never to be invited.").is_visible()
+    # Said at the top of the page and in the invitation section.
+    refusal = page.get_by_text("This person asked never to be invited.")
+    assert refusal.first.is_visible()
     assert not Invitation.objects.exists()
     shot(page, "69-webcare-invitation-refused")

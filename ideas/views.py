@@ -123,6 +123,10 @@ def _heard_on_social(idea, user) -> dict:
         ]
     )
     count = len(shown) if len(shown) < SOCIAL_LINKS_SHOWN else links.count()
+    for link in shown:
+        # Imported addresses: only http(s) becomes a link (no javascript:).
+        url = link.mention.url or ""
+        link.web_url = url if url.lower().startswith(("https://", "http://")) else ""
     return {"social_count": count, "social_links": shown}
 
 

@@ -223,6 +223,9 @@ class WebcareGuidelinesPage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     subpage_types: list[str] = []
+    # Left out of public site search (portal.pages.views.search), menus and
+    # the sitemap-like listings that honour it.
+    staff_only = True
 
     class Meta:
         verbose_name = _("webcare guidelines page")

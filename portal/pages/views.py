@@ -3,9 +3,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from wagtail.contrib.search_promotions.models import Query
-from wagtail.models import Locale, Page
+from wagtail.models import Locale, Page, get_page_models
 
 MAX_QUERY_LENGTH = 200
+
+
+def _staff_only_types() -> tuple:
+    """Page types that declare `staff_only = True` (such as the webcare
+    guidelines) never show up in public search, even when published."""
+    return tuple(m for m in get_page_models() if getattr(m, "staff_only", False))
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -14,7 +20,8 @@ def search(request: HttpRequest) -> HttpResponse:
     query = "".join(ch for ch in query if ch.isprintable())
     results_page = None
     if query:
-        pages = Page.objects.live().public().specific()
+        pages = Page.objects.live().public().not_type(*_staff_only_types())
+        pages = pages.specific()
         locale = Locale.objects.filter(language_code=get_language()).first()
         if locale:
             pages = pages.filter(locale=locale)

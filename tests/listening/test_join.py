@@ -706,6 +706,15 @@ def test_staff_see_the_posts_and_the_inbox_link(client, linked_idea, staff):
     assert f"{inbox}?idea={linked_idea.pk}&amp;status=all" in html
 
 
+def test_an_imported_javascript_address_never_becomes_a_link(
+    client, linked_idea, staff
+):
+    Mention.objects.update(url="javascript:alert(document.cookie)")
+    client.force_login(staff)
+    html = client.get(linked_idea.get_absolute_url()).content.decode()
+    assert "javascript:" not in html
+
+
 def test_an_idea_without_links_shows_no_social_section(client, ideas_page):
     idea = make_idea()
     assert b"Heard on social" not in client.get(idea.get_absolute_url()).content

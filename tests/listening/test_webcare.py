@@ -357,3 +357,19 @@ def test_a_response_target_is_at_least_a_minute(home):
     with pytest.raises(ValidationError) as error:
         cfg.full_clean()
     assert "sla_complaint" in error.value.message_dict
+
+
+def test_the_guidelines_page_stays_out_of_public_search(home, client):
+    from listening.pages import WebcareGuidelinesPage
+
+    page = WebcareGuidelinesPage(
+        title="Webcare guidelines",
+        slug="webcare",
+        intro="Internal: how we answer angry customers",
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    response = client.get("/en/search/", {"q": "webcare"})
+    assert response.status_code == 200
+    assert "angry customers" not in response.content.decode()
+    assert "Webcare guidelines" not in response.content.decode()

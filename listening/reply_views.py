@@ -97,7 +97,11 @@ def composer_context(mention, user, initial_text: str = "", **extra) -> dict:
             hidden[name] = str(getattr(value, "pk", value))
     return {
         "mention": mention,
-        "suggestions": reply_suggestions(mention),
+        # A loop update is drafted for each linked post (a page can hold
+        # dozens): no per-post semantic search there.
+        "suggestions": []
+        if hidden["kind"] == ReplyKind.LOOP
+        else reply_suggestions(mention),
         "tone_of_voice": cfg.tone_of_voice,
         "guidelines_url": _page_url(cfg.guidelines_page),
         "initial_text": initial_text,
@@ -364,6 +368,28 @@ def _recent_duplicate(mention: Mention, text: str) -> bool:
     ).exists()
 
 
+def _invitation_reply_refusal(mention) -> str:
+    """An invitation reply needs an invitation that is still open (not
+    expired, declined or opted out in the meantime), and goes out once."""
+    from django.utils import timezone
+
+    from .models import Invitation, InvitationStatus
+
+    open_invitation = Invitation.objects.filter(
+        mention=mention,
+        status__in=[InvitationStatus.OFFERED, InvitationStatus.OPENED],
+        expires_at__gt=timezone.now(),
+    ).exists()
+    if not open_invitation:
+        return _(
+            "There is no open invitation for this post any more (it expired, "
+            "or the person declined or opted out). Nothing was sent."
+        )
+    if mention.replies.filter(kind=ReplyKind.INVITATION).exists():
+        return _("The invitation was already posted. Nothing was sent.")
+    return ""
+
+
 @require_POST
 def mention_reply(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -388,6 +414,10 @@ def mention_reply(request: HttpRequest, pk: int) -> HttpResponse:
         link = MentionLink.objects.filter(pk=data["link"] or 0, mention=mention).first()
         if link is None:
             return _refuse(request, mention, _("Choose the link whose loop you close."))
+    if kind == ReplyKind.INVITATION:
+        refusal = _invitation_reply_refusal(mention)
+        if refusal:
+            return _refuse(request, mention, refusal)
     network = mention.source.kind
     if action == "post":
         if not (network in POSTING_NETWORKS and can_post(mention.source)):
@@ -443,8 +473,11 @@ def mention_reply(request: HttpRequest, pk: int) -> HttpResponse:
                 posted = reply_post(mention, text, idempotency_key=data["token"])
         except ReplyError as exc:
             logger.warning("listening: reply to mention %s failed: %s", pk, exc)
-            if token_key:
-                cache.delete(token_key)  # nothing was sent: the form may retry
+            # Nothing was sent: the form may retry. After a Bluesky timeout
+            # the post may have landed, and Bluesky has no idempotency key:
+            # that form stays used (the message says to check the thread).
+            if token_key and not (exc.code == "timeout" and network == "bluesky"):
+                cache.delete(token_key)
             return _refuse(request, mention, _error_message(exc))
         reply_fields = {
             "channel": ReplyChannel.POSTED,

@@ -314,7 +314,7 @@ def _bluesky_post(mention, text: str, timeout: float) -> PostedReply:
             )
         language = str(mention.language or "").split("-")[0]
         created = client.send_post(
-            text,
+            _with_link_facets(text),
             profile_identify=sessions[-1].did if sessions else None,
             reply_to=models.AppBskyFeedPost.ReplyRef(parent=parent, root=root),
             langs=[language] if language else None,
@@ -384,3 +384,23 @@ def _xrpc_detail(exc) -> str:
 
 def _check_request(request: httpx.Request) -> None:
     address_check(str(request.url))
+
+
+_URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;:!?]")
+
+
+def _with_link_facets(text: str):
+    """Bluesky shows a URL as a link only with a "link" facet (byte offsets
+    into the text): the invitation and opt-out links must be clickable."""
+    from atproto import client_utils
+
+    builder = client_utils.TextBuilder()
+    position = 0
+    for match in _URL.finditer(text):
+        if match.start() > position:
+            builder.text(text[position : match.start()])
+        builder.link(match.group(0), match.group(0))
+        position = match.end()
+    if position < len(text):
+        builder.text(text[position:])
+    return builder

@@ -179,10 +179,44 @@ def test_a_closed_mention_that_gets_an_answer_becomes_responded(
     assert mention.status == MentionStatus.RESPONDED
 
 
-def test_an_invitation_reply_is_recorded_with_its_kind(staff_client, mention):
+def test_an_invitation_reply_is_recorded_with_its_kind(staff_client, staff, mention):
+    from listening import consent
+
+    consent.invitation_offer(mention=mention, user=staff)
     send(staff_client, mention, kind="invitation")
 
     assert MentionReply.objects.get().kind == ReplyKind.INVITATION
+
+
+def test_an_invitation_reply_needs_an_open_invitation_and_goes_out_once(
+    staff_client, staff, mention
+):
+    from listening import consent
+    from listening.models import Invitation
+
+    response = send(staff_client, mention, kind="invitation")
+    assert "no open invitation" in _messages(response)
+    assert not MentionReply.objects.exists()
+
+    invitation = consent.invitation_offer(mention=mention, user=staff)
+    send(staff_client, mention, kind="invitation", text="Join us: link")
+    response = send(staff_client, mention, kind="invitation", text="Again: link")
+    assert MentionReply.objects.count() == 1
+    assert "already posted" in _messages(response)
+
+    # The person opted out after the workspace was opened: nothing goes out.
+    MentionReply.objects.all().delete()
+    consent.optout_record(handle=mention.author_handle, via="link")
+    invitation.refresh_from_db()
+    assert invitation.status == "opted_out"
+    response = send(staff_client, mention, kind="invitation", text="Join us: link")
+    assert "no open invitation" in _messages(response)
+    assert not MentionReply.objects.exists()
+    assert Invitation.objects.count() == 1
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.wsgi_request._messages)
 
 
 def test_the_same_form_sent_twice_records_one_reply(staff_client, mention):

@@ -426,6 +426,25 @@ def test_bluesky_reply_to_a_reply_keeps_the_thread_root(
     assert record["reply"]["parent"]["uri"] == ANNA
 
 
+def test_bluesky_links_in_a_reply_are_clickable(bluesky, bluesky_mention, staff_client):
+    text = "Hoi! Doe mee: https://vonk.example/nl/invite/1.ab:c:d/ (stop: https://vonk.example/nl/optout/)"
+    send(staff_client, bluesky_mention, text=text)
+
+    record = json.loads(bluesky.body_of(CREATE_RECORD))["record"]
+    assert record["text"] == text
+    links = [
+        (
+            f["features"][0]["uri"],
+            text.encode()[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(),
+        )
+        for f in record["facets"]
+    ]
+    assert links == [
+        ("https://vonk.example/nl/invite/1.ab:c:d/",) * 2,
+        ("https://vonk.example/nl/optout/",) * 2,
+    ]
+
+
 def test_bluesky_login_refused_records_nothing(bluesky, bluesky_mention, staff_client):
     bluesky.route(
         CREATE_SESSION,

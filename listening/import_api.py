@@ -22,6 +22,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.core.text import db_id
+
 from .connectors.upload import FORMATS, PRESETS
 from .imports import (
     DEFAULT_SOURCE,
@@ -71,8 +73,8 @@ class ImportRequestSerializer(serializers.Serializer):
         if not upload.size:
             raise serializers.ValidationError({"file": [_("The file is empty.")]})
         source = (attrs.get("source") or "").strip() or DEFAULT_SOURCE
-        if source.isdigit():
-            found = Source.objects.filter(pk=int(source)).first()
+        if source.isascii() and source.isdigit():
+            found = Source.objects.filter(pk=db_id(source) or 0).first()
             if found is None:
                 raise serializers.ValidationError(
                     {"source": [_("No source with this id.")]}

@@ -16,6 +16,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.text import db_id
+
 from .models import (
     OPEN_MENTION_STATUSES,
     Intent,
@@ -102,7 +104,9 @@ class InboxFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     lead = forms.BooleanField(label=_("Sales leads only"), required=False)
-    idea = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    idea = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     sort = forms.CharField(required=False, max_length=20)
 
     def __init__(self, *args, user=None, **kwargs):
@@ -113,7 +117,7 @@ class InboxFilterForm(forms.Form):
         value = (self.cleaned_data.get("assignee") or "").strip()
         if value in ("", "me", "none"):
             return value
-        if not value.isdigit():
+        if db_id(value) is None:
             raise forms.ValidationError(_("Use a staff member's id, “me” or “none”."))
         return value
 
@@ -168,8 +172,8 @@ def inbox_queryset(data: dict, *, user=None, now=None) -> QuerySet[Mention]:
         qs = qs.filter(assignee=user)
     elif assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif assignee.isdigit():
-        qs = qs.filter(assignee_id=int(assignee))
+    elif db_id(assignee):
+        qs = qs.filter(assignee_id=db_id(assignee))
     if data.get("age"):
         qs = qs.filter(posted_at__gte=now - AGES[data["age"]])
     if data.get("overdue"):

@@ -40,6 +40,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
+from portal.core.text import db_id
+
 from .inbox import InboxFilterForm, inbox_queryset, sla_state, staff_users
 from .models import (
     ConsentEvent,
@@ -113,9 +115,10 @@ def _staff_list():
 
 
 def _staff_member(value: str):
-    if not (value or "").isdigit():
+    pk = db_id(value)
+    if pk is None:
         return None
-    return staff_users().filter(pk=int(value)).first()
+    return staff_users().filter(pk=pk).first()
 
 
 # --- the list ---------------------------------------------------------------
@@ -280,10 +283,10 @@ def _bulk_ids(request: HttpRequest) -> list[int] | None:
     if not raw:
         messages.error(request, _("Select at least one mention first."))
         return None
-    if not all(value.isdigit() for value in raw):
+    if not all(db_id(value) for value in raw):
         messages.error(request, _("The selection was not valid; try again."))
         return None
-    ids = sorted({int(value) for value in raw})
+    ids = sorted({db_id(value) for value in raw})
     if len(ids) > BULK_MAX:
         messages.error(
             request,

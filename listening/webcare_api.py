@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from experts.models import Question
 from ideas.models import Idea, IdeaStatus
+from portal.core.text import db_id
 
 from . import consent, webcare
 from .api import MentionSerializer, _mention_detail
@@ -78,10 +79,9 @@ class AssigneeField(serializers.Field):
             return ME
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, int) and data > 0:
-            return data
-        if isinstance(data, str) and data.strip().isdigit() and int(data) > 0:
-            return int(data)
+        pk = db_id(data)
+        if pk is not None:
+            return pk
         self.fail("invalid")
 
     def to_representation(self, value):

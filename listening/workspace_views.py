@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from experts.models import Question
 from ideas.models import PUBLIC_IDEA, Idea, IdeaStatus
+from portal.core.text import db_id
 
 from . import consent, reply_views, webcare
 from .inbox import sla_state
@@ -228,8 +229,8 @@ def link_search(term: str) -> tuple[list[Idea], list[Question]]:
         return [], []
     match = Q(title__icontains=term)
     number = term.lstrip("#")
-    if number.isdigit() and len(number) <= 9:  # an id, not a database overflow
-        match |= Q(pk=int(number))
+    if db_id(number):
+        match |= Q(pk=db_id(number))
     ideas = list(
         Idea.objects.filter(PUBLIC_IDEA)
         .filter(match)

@@ -6,6 +6,7 @@ nor imported text can carry script, styles or event handlers.
 """
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -40,3 +41,20 @@ def clean_single_line(text: str) -> str:
     """Titles and names: no control characters, collapsed whitespace."""
     cleaned = "".join(ch for ch in (text or "") if ch.isprintable())
     return " ".join(cleaned.split())
+
+
+_DB_ID = re.compile(r"[0-9]{1,18}")
+
+
+def db_id(value) -> int | None:
+    """A positive database id from user input, or None. ASCII digits only
+    ("²".isdigit() is true but int("²") fails) and at most 18 of them, so a
+    lookup never overflows a 64-bit column."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    if isinstance(value, str) and _DB_ID.fullmatch(value.strip()):
+        number = int(value.strip())
+        return number or None
+    return None

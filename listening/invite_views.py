@@ -18,6 +18,8 @@ edits, publishes or discards one: only its owner sees it, anyone else gets a
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -65,7 +68,7 @@ def invite_landing(request: HttpRequest, token: str) -> HttpResponse:
                 except (PermissionDenied, ValidationError):  # used meanwhile
                     return _token_error(request, "used")
                 return redirect(join.draft_url(draft))
-            request.session[SESSION_KEY] = invitation.pk
+            request.session[SESSION_KEY] = join.join_session_value(invitation)
             return redirect("account_signup")
         if action == "decline":
             consent.invitation_decline(invitation)
@@ -73,13 +76,31 @@ def invite_landing(request: HttpRequest, token: str) -> HttpResponse:
         if action == "optout":
             consent.invitation_optout(invitation)
             return render(request, "listening/invite/done.html", {"action": action})
-    else:
+    elif not is_link_preview(request):
         consent.invitation_open(invitation)
-    return render(
+    response = render(
         request,
         "listening/invite/landing.html",
         {"invitation": invitation, "mention": invitation.mention},
     )
+    # A personal page: never in a search engine or a shared cache.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    add_never_cache_headers(response)
+    return response
+
+
+# Networks fetch every posted link for its preview card; such a fetch is not
+# the person opening their invitation.
+LINK_PREVIEW_AGENTS = re.compile(
+    r"bot|crawl|spider|preview|mastodon|http\.rb|bluesky|cardyb|facebookexternal"
+    r"|whatsapp|telegram|slack|discord|embedly|iframely|python-httpx|curl|wget",
+    re.IGNORECASE,
+)
+
+
+def is_link_preview(request: HttpRequest) -> bool:
+    agent = request.headers.get("User-Agent", "")
+    return bool(LINK_PREVIEW_AGENTS.search(agent))
 
 
 class OptOutForm(forms.Form):

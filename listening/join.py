@@ -26,6 +26,7 @@ them either, so no handle is ever stored in clear text.
 from __future__ import annotations
 
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -172,12 +173,25 @@ def invitation_join(*, invitation: Invitation, user) -> ContributionDraft:
         )
 
 
+JOIN_WINDOW = 2 * 60 * 60  # seconds from "Join" to signing up or logging in
+
+
+def join_session_value(invitation) -> list:
+    return [invitation.pk, int(time.time())]
+
+
 def join_from_session(*, session, user) -> ContributionDraft | None:
     """Join the invitation that "Join" left in the session, if it is still
     usable; remember the draft for the landing after login."""
     if session is None or SESSION_INVITATION not in session:
         return None
-    pk = session.pop(SESSION_INVITATION)
+    value = session.pop(SESSION_INVITATION)
+    # [invitation id, when "Join" was clicked]: an old click in a shared
+    # browser must not hand someone's invitation to the next person who
+    # logs in there.
+    pk, clicked = (value + [0, 0])[:2] if isinstance(value, list) else (None, 0)
+    if not isinstance(clicked, int | float) or time.time() - clicked > JOIN_WINDOW:
+        return None
     invitation = (
         Invitation.objects.filter(pk=pk).first() if isinstance(pk, int) else None
     )

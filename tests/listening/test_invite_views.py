@@ -108,7 +108,7 @@ def test_join_keeps_the_invitation_in_the_session_for_signup(client, invitation)
     response = client.post(url(invitation), {"action": "join"})
     assert response.status_code == 302
     assert "/accounts/signup/" in response["Location"]
-    assert client.session[SESSION_KEY] == invitation.pk
+    assert client.session[SESSION_KEY][0] == invitation.pk
 
 
 def test_not_now_declines_and_the_link_then_grants_nothing(client, invitation):
@@ -296,3 +296,24 @@ def test_the_api_is_in_the_openapi_schema(staff_client):
     assert {"handle", "source"} <= set(
         schema["components"]["schemas"]["OptOut"]["properties"]
     )
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "http.rb/5.1.1 (Mastodon/4.3.0; +https://mastodon.social/)",
+        "Bluesky Cardyb/1.1",
+        "facebookexternalhit/1.1",
+        "Slackbot-LinkExpanding 1.0",
+    ],
+)
+def test_a_link_preview_fetch_is_not_an_open(client, invitation, agent):
+    response = client.get(url(invitation), HTTP_USER_AGENT=agent)
+    assert response.status_code == 200
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    invitation.refresh_from_db()
+    assert invitation.status == "offered"
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0"
+    client.get(url(invitation), HTTP_USER_AGENT=browser)
+    invitation.refresh_from_db()
+    assert invitation.status == "opened"

@@ -5,6 +5,7 @@ post counts on the idea as "heard on social"; a linked idea that changes
 status prompts the staff member who linked it to close the loop."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -248,7 +249,7 @@ def test_an_unusable_invitation_in_the_session_creates_nothing(
         join.invitation_join(invitation=invitation, user=other_member)
     else:
         session = client.session
-        session[SESSION_KEY] = 999999
+        session[SESSION_KEY] = [999999, int(time.time())]
         session.save()
     before = ContributionDraft.objects.count()
     assert signup(client).status_code == 302
@@ -267,6 +268,16 @@ def test_the_session_key_cannot_be_forged_into_a_join(client, invitation):
 
 
 # --- the service ----------------------------------------------------------------
+
+
+def test_an_old_join_click_in_a_shared_browser_joins_nobody(client, invitation):
+    session = client.session
+    session[SESSION_KEY] = [invitation.pk, int(time.time()) - 3 * 60 * 60]
+    session.save()
+    signup(client)
+    assert not ContributionDraft.objects.exists()
+    invitation.refresh_from_db()
+    assert invitation.status == "offered"
 
 
 def test_joining_twice_returns_the_same_draft_and_records_once(invitation, member):

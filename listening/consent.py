@@ -281,6 +281,20 @@ def _absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
+def _greeting_name(mention: Mention | None, handle: str) -> str:
+    """How the drafted reply greets the person. Mastodon notifies only the
+    accounts a post mentions, so there it is "@name"; a Bluesky reply
+    notifies its parent's author anyway, and a long "@name.bsky.social"
+    would eat a tenth of the 300 characters, so there it is the first name."""
+    if not handle:
+        return ""
+    network = mention.source.kind if mention is not None and mention.source_id else ""
+    if network == "bluesky":
+        first = (mention.author_name or "").split()
+        return first[0][:30] if first else handle_normalise(handle).split(".")[0]
+    return "@" + handle_normalise(handle).split("@")[0]
+
+
 def reply_draft(invitation: Invitation, handle: str, cfg=None) -> str:
     language = invitation.language or REPLY_LANGUAGES[0]
     with translation.override(language):
@@ -288,7 +302,7 @@ def reply_draft(invitation: Invitation, handle: str, cfg=None) -> str:
             reverse("listening_invite", args=[invitation_token(invitation)])
         )
         optout_url = _absolute(reverse("listening_optout"))
-    shown = "@" + handle_normalise(handle).split("@")[0] if handle else ""
+    shown = _greeting_name(invitation.mention, handle)
     template = (cfg or webcare_settings()).invite_text(language)
     try:
         return template.format(

@@ -23,15 +23,15 @@ from wagtail.models import Page
 INVITE_PLACEHOLDERS = ("{handle}", "{invite_url}", "{optout_url}")
 INVITE_REQUIRED = ("{invite_url}", "{optout_url}")
 INVITE_VALID_DAYS_MAX = 365
+# Short enough for a Bluesky reply (300 characters) with both links, a
+# handle and a 30-character domain.
 DEFAULT_INVITE_TEXT_EN = (
-    "Hi {handle}, thanks for sharing this. We have a community where "
-    "customers shape what we do, and we'd love to hear more from you: "
-    "{invite_url} (no longer interested? {optout_url})"
+    "Hi {handle}, thanks for sharing! In our community, customers help shape "
+    "what we do. Care to join? {invite_url} Not interested? {optout_url}"
 )
 DEFAULT_INVITE_TEXT_NL = (
-    "Hoi {handle}, bedankt voor het delen. We hebben een community waar "
-    "klanten meedenken over wat we doen, en we horen graag meer van je: "
-    "{invite_url} (geen interesse? {optout_url})"
+    "Hoi {handle}, bedankt voor het delen! In onze community denken klanten "
+    "mee over wat we doen. Doe je mee? {invite_url} Geen interesse? {optout_url}"
 )
 
 

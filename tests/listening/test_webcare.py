@@ -373,3 +373,57 @@ def test_the_guidelines_page_stays_out_of_public_search(home, client):
     assert response.status_code == 200
     assert "angry customers" not in response.content.decode()
     assert "Webcare guidelines" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"assignee": "²"},
+        {"assignee": "9" * 25},
+        {"idea": "9" * 25},
+        {"assignee": "-1"},
+    ],
+)
+def test_odd_ids_in_the_inbox_filters_are_errors_not_crashes(params, staff):
+    form = InboxFilterForm(params, user=staff)
+    assert not form.is_valid()
+
+
+@pytest.mark.parametrize("params", ["assignee=%C2%B2", "idea=" + "9" * 25])
+def test_the_inbox_and_the_api_answer_odd_ids_without_a_500(client, staff, params):
+    client.force_login(staff)
+    assert client.get(f"/admin/listening/inbox/?{params}").status_code == 400
+    assert client.get(f"/api/v1/mentions/?{params}").status_code == 400
+
+
+def test_db_id():
+    from portal.core.text import db_id
+
+    assert [db_id(v) for v in ("12", " 7 ", 5, "²", "1" * 19, "0", True, None)] == [
+        12,
+        7,
+        5,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_default_invitation_fits_a_bluesky_reply(settings, staff, language):
+    settings.WAGTAILADMIN_BASE_URL = "https://community.vonk-energie.nl"
+    bluesky = Source.objects.create(name="Bluesky", kind="bluesky")
+    m = Mention.objects.create(
+        source=bluesky,
+        external_id="at://did:plc:x/app.bsky.feed.post/1",
+        author_handle="annabelle.bsky.social",
+        text="Vonk should add a weekly usage graph",
+        language=language,
+        sentiment_score=0.3,
+        cluster_key="bsky1",
+    )
+    invitation = consent.invitation_offer(mention=m, user=staff)
+    assert "/invite/" in invitation.reply_text
+    assert len(invitation.reply_text) <= 300

@@ -67,6 +67,7 @@ class InboxFilterForm(forms.Form):
     status = forms.MultipleChoiceField(
         label=_("Status"),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[(ALL, _("All")), *MentionStatus.choices],
     )
     tracker = forms.ModelChoiceField(

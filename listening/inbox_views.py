@@ -59,7 +59,10 @@ PAGE_MAX = 1000
 TEXT_CHARS = 160
 
 # Sortable columns in the order they appear: query-string key, header label.
+# The SLA clock comes first after the text: it is what triage looks at, and
+# it stays in view on a laptop screen.
 COLUMNS = [
+    ("due", gettext_lazy("SLA")),
     ("author", gettext_lazy("Author")),
     ("source", gettext_lazy("Source")),
     ("language", gettext_lazy("Language")),
@@ -68,7 +71,6 @@ COLUMNS = [
     ("influence", gettext_lazy("Influence")),
     ("status", gettext_lazy("Status")),
     ("assignee", gettext_lazy("Assigned to")),
-    ("due", gettext_lazy("SLA")),
     ("posted", gettext_lazy("Posted")),
 ]
 # The first click on these sorts high to low / newest first.

@@ -41,7 +41,7 @@ from ideas.models import PUBLIC_IDEA, Idea, IdeaStatus
 from portal.core.text import db_id
 
 from . import consent, reply_views, webcare
-from .inbox import sla_state
+from .inbox import sla_state, staff_users
 from .models import (
     OPEN_MENTION_STATUSES,
     Invitation,
@@ -360,6 +360,11 @@ def _workspace(
         "found_questions": found_questions,
         "guidelines_url": guidelines.url if guidelines and guidelines.live else "",
         "next_mention": _next_mention(mention, request.user),
+        "colleagues": list(
+            staff_users()
+            .exclude(pk=request.user.pk)
+            .only("pk", "username", "display_name", "is_erased")
+        ),
         "here": _workspace_url(mention),
         "draft": draft,
         "composer": reply_views.composer_context(

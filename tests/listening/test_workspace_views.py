@@ -212,7 +212,7 @@ def worked(mention, idea, question, staff):
     return mention
 
 
-WORKSPACE_QUERIES = 21  # the reply composer is stubbed: its own queries come on top
+WORKSPACE_QUERIES = 22  # the reply composer is stubbed: its own queries come on top
 
 
 def test_the_workspace_shows_the_mention_and_its_history_in_pinned_queries(
@@ -623,7 +623,7 @@ def test_the_real_composer_starts_with_the_link_draft(
     staff_client, mention, idea, django_assert_max_num_queries
 ):
     response = staff_client.post(link_url(mention), {"idea": idea.pk})
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         page = staff_client.get(response["Location"])
     html = page.content.decode()
     composer = html[html.index('id="ws-reply"') : html.index('id="ws-link"')]
@@ -652,3 +652,23 @@ def test_the_real_composers_on_the_loop_page_close_each_link(
     assert f'name="link" value="{links[2].pk}"' not in html
     assert html.count('name="kind" value="loop"') == 2
     assert "is now launched: http://localhost:8000/en/ideas/" in html
+
+
+def test_staff_assign_a_colleague_from_the_workspace(client, staff):
+    from listening.models import Mention, Source
+    from tests.factories import StaffFactory
+
+    colleague = StaffFactory(username="colleague", display_name="Joost")
+    source = Source.objects.create(name="Feed", kind="rss")
+    mention = Mention.objects.create(
+        source=source, external_id="w1", text="Vonk, help", cluster_key="w1"
+    )
+    client.force_login(staff)
+    page = client.get(f"/admin/listening/inbox/{mention.pk}/").content.decode()
+    assert "Joost" in page
+    client.post(
+        f"/admin/listening/inbox/{mention.pk}/assign/",
+        {"assignee": colleague.pk, "next": f"/admin/listening/inbox/{mention.pk}/"},
+    )
+    mention.refresh_from_db()
+    assert mention.assignee == colleague

@@ -7,6 +7,9 @@ class ExpertsConfig(AppConfig):
     verbose_name = _("Expertcare")
 
     def ready(self) -> None:
+        from . import reports
+
+        reports.register()
         from portal import semantic
         from portal.accounts import gdpr as accounts_gdpr
         from portal.core.comments import comments_enable

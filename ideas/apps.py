@@ -7,6 +7,9 @@ class IdeasConfig(AppConfig):
     verbose_name = _("Ideas")
 
     def ready(self) -> None:
+        from . import reports
+
+        reports.register()
         from portal import semantic
         from portal.accounts import gdpr as accounts_gdpr
         from portal.core.comments import comments_enable

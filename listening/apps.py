@@ -39,9 +39,10 @@ class ListeningConfig(AppConfig):
         from portal.accounts import gdpr as accounts_gdpr
         from portal.pages.demo import register_demo_seeder
 
-        from . import demo, gdpr, semantic_docs, signals  # noqa: F401
+        from . import demo, gdpr, reports, semantic_docs, signals  # noqa: F401
 
         register_demo_seeder("listening", demo.seed)
         accounts_gdpr.register_exporter("listening", gdpr.export)
         accounts_gdpr.register_eraser("listening", gdpr.erase)
         semantic_docs.register()
+        reports.register()

@@ -217,6 +217,15 @@ class Mention(models.Model):
     first_response_seconds = models.PositiveIntegerField(
         _("time to first response (seconds)"), null=True, blank=True
     )
+    # Who gave that first response: the care report's "per staff member".
+    first_response_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first response by"),
+    )
 
     class Meta:
         ordering = ["-posted_at", "-pk"]
@@ -766,3 +775,103 @@ class ContributionDraft(models.Model):
 
 
 from .pages import WebcareGuidelinesPage, WebcareSettings  # noqa: E402, F401
+
+
+# --- insight: the daily rollup behind the listening reports, spike alerts ----
+
+
+class MentionDaily(models.Model):
+    """Mentions per day and dimension, rebuilt by ``listening.rollup_refresh``.
+
+    ``day`` is the local date (``TIME_ZONE``) of ``posted_at``, or of
+    ``fetched_at`` when the network gave no date. A mention that matches two
+    trackers is counted in both trackers' rows; the rows with ``tracker=None``
+    count every mention once (tracked or not), so totals never double count.
+    ``clusters`` counts only the first mention of each near-duplicate cluster
+    (``cluster_key``), so a copied post counts once.
+    """
+
+    day = models.DateField()
+    tracker = models.ForeignKey(
+        Tracker, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    source_kind = models.CharField(max_length=12)
+    language = models.CharField(max_length=10, blank=True)
+    intent = models.CharField(max_length=12, blank=True)
+    sentiment_label = models.CharField(max_length=10, blank=True)
+    mentions = models.PositiveIntegerField(default=0)
+    clusters = models.PositiveIntegerField(default=0)
+    sentiment_sum = models.FloatField(default=0.0)
+    sentiment_n = models.PositiveIntegerField(default=0)
+    leads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "tracker"], name="mention_daily_day"),
+            models.Index(fields=["tracker", "day"], name="mention_daily_tracker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tracker_id or '*'} {self.mentions}"
+
+
+class RollupState(models.Model):
+    """How far a rollup has read: mentions fetched after ``watermark`` (and
+    mentions changed since, see ``listening.rollup``) are still to be counted."""
+
+    name = models.CharField(max_length=40, unique=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpikeKind(models.TextChoices):
+    VOLUME = "volume", _("Mention volume")
+    NEGATIVE = "negative", _("Negative sentiment")
+
+
+class SpikeAlert(models.Model):
+    """A significant rise in volume or negative posts for one tracker."""
+
+    tracker = models.ForeignKey(
+        Tracker,
+        on_delete=models.CASCADE,
+        related_name="spike_alerts",
+        verbose_name=_("tracker"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=SpikeKind.choices)
+    window_start = models.DateTimeField(_("from"))
+    window_end = models.DateTimeField(_("until"))
+    observed = models.PositiveIntegerField(_("observed"))
+    expected = models.FloatField(_("expected"))
+    p_value = models.FloatField(_("chance under the baseline"))
+    # Why: top terms (with their lift), authors, languages, sources and the
+    # ids of the mentions behind the spike. Written once by the detector.
+    explanation = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+
+    class Meta:
+        ordering = ["-window_start", "-pk"]
+        verbose_name = _("spike alert")
+        verbose_name_plural = _("spike alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tracker", "kind", "window_start"], name="spike_unique_window"
+            )
+        ]
+        indexes = [models.Index(fields=["-created_at"], name="spike_created")]
+
+    def __str__(self) -> str:
+        return f"{self.tracker} {self.kind} {self.window_start:%Y-%m-%d %H:%M}"

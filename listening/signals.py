@@ -22,7 +22,11 @@ from ideas.models import StatusChange
 def _joined_on_signup(sender, request, user, **kwargs) -> None:
     from .join import join_from_session
 
-    join_from_session(session=getattr(request, "session", None), user=user)
+    draft = join_from_session(session=getattr(request, "session", None), user=user)
+    if draft is not None:
+        # The community report counts members by how they arrived.
+        type(user).objects.filter(pk=user.pk).update(signup_source="invitation")
+        user.signup_source = "invitation"
 
 
 # Django's signal, not allauth's: it is sent inside login(), before allauth

@@ -100,3 +100,19 @@ def erasure_sweep(hashed: str) -> int:
     from .privacy import erasure_sweep as sweep
 
     return sweep(hashed=hashed)
+
+
+# Insight: the daily rollup (listening/rollup.py) and spike alerts
+# (listening/spikes.py).
+@shared_task(name="listening.rollup_refresh", **_OPTIONS)
+def rollup_refresh() -> dict:
+    from .rollup import rollup_refresh as refresh
+
+    return refresh()
+
+
+@shared_task(name="listening.spikes_detect", **_OPTIONS)
+def spikes_detect() -> list[int]:
+    from .spikes import spikes_detect as detect
+
+    return detect()

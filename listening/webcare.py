@@ -206,6 +206,7 @@ def reply_record(
             updates["first_response_seconds"] = max(
                 0, int((now - current.fetched_at).total_seconds())
             )
+            updates["first_response_by"] = by
         if kind == ReplyKind.ANSWER and current.status in (
             *OPEN_MENTION_STATUSES,
             MentionStatus.CLOSED,

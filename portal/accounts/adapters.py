@@ -4,6 +4,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .models import SignupSource
+
 # An app may choose where the next login lands by leaving a local path here
 # in the session (listening: the draft of a person who just joined through an
 # invitation). An explicit ?next= still wins.
@@ -31,6 +33,8 @@ class AccountAdapter(DefaultAccountAdapter):
             lang = translation.get_language() or ""
             codes = {code for code, _ in settings.LANGUAGES}
             user.language = lang if lang in codes else ""
+        # An app may refine this after sign-up (listening: "invitation").
+        user.signup_source = user.signup_source or SignupSource.DIRECT
         return super().save_user(request, user, form, commit=commit)
 
     def get_login_redirect_url(self, request) -> str:
@@ -43,3 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return getattr(settings, "ACCOUNT_SIGNUP_OPEN", True)
+
+    def save_user(self, request, sociallogin, form=None):
+        sociallogin.user.signup_source = SignupSource.SOCIAL
+        return super().save_user(request, sociallogin, form=form)

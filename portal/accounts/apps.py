@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from . import gdpr_builtin, signals  # noqa: F401
 
         gdpr_builtin.register()
+
+        from . import reports
+
+        reports.register()

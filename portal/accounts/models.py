@@ -11,6 +11,13 @@ def avatar_upload_to(instance: "User", filename: str) -> str:
     return f"avatars/{instance.pk or 'new'}/avatar.{ext}"
 
 
+class SignupSource(models.TextChoices):
+    DIRECT = "direct", _("Signed up on the site")
+    INVITATION = "invitation", _("Invitation from social media")
+    SOCIAL = "social", _("Social log-in")
+    STAFF = "staff", _("Added by staff")
+
+
 class User(AbstractUser):
     """A person on the site: member, expert or staff.
 
@@ -33,6 +40,15 @@ class User(AbstractUser):
     banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
     ban_reason = models.CharField(_("reason for the ban"), max_length=300, blank=True)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    # How the member arrived (the community report's "new members by
+    # source"); empty for accounts older than this field.
+    signup_source = models.CharField(
+        _("joined through"),
+        max_length=12,
+        choices=SignupSource.choices,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("user")

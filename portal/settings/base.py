@@ -374,6 +374,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listening.expire_mentions",
         "schedule": crontab(hour=3, minute=20),
     },
+    # The daily rollup behind the listening reports (listening/rollup.py).
+    "listening-rollup-refresh": {
+        "task": "listening.rollup_refresh",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Spike alerts (listening/spikes.py); the window is
+    # LISTENING_SPIKE_WINDOW_MINUTES, checked four times per window at most.
+    "listening-spikes-detect": {
+        "task": "listening.spikes_detect",
+        "schedule": crontab(minute="*/15"),
+    },
     # Background imports whose worker died (stale heartbeat) or never began.
     "listening-resume-imports": {
         "task": "listening.resume_imports",
@@ -494,6 +505,17 @@ LISTENING_INVITE_SENTIMENT_FLOOR = env.float(
 LISTENING_INVITE_DAYS = env.int("LISTENING_INVITE_DAYS", default=14)
 LISTENING_INVITE_COOLDOWN_DAYS = env.int("LISTENING_INVITE_COOLDOWN_DAYS", default=90)
 LISTENING_OPTOUT_RATE = env("LISTENING_OPTOUT_RATE", default="10/m")
+
+# Spike alerts (listening/spikes.py, docs/subsystems/insight.md): every
+# LISTENING_SPIKE_WINDOW_MINUTES, each tracker's mentions (and negative ones)
+# in the last window are compared with the same window over the previous
+# LISTENING_SPIKE_BASELINE_DAYS days. An alert needs at least
+# LISTENING_SPIKE_MIN_MENTIONS mentions and a chance below
+# LISTENING_SPIKE_P_VALUE of seeing that many if nothing had changed.
+LISTENING_SPIKE_WINDOW_MINUTES = env.int("LISTENING_SPIKE_WINDOW_MINUTES", default=60)
+LISTENING_SPIKE_BASELINE_DAYS = env.int("LISTENING_SPIKE_BASELINE_DAYS", default=14)
+LISTENING_SPIKE_MIN_MENTIONS = env.int("LISTENING_SPIKE_MIN_MENTIONS", default=10)
+LISTENING_SPIKE_P_VALUE = env.float("LISTENING_SPIKE_P_VALUE", default=0.001)
 
 # portal.semantic (docs/subsystems/duplicate-detection.md). The embedding model
 # is the packaged all-MiniLM-L6-v2 unless SEMANTIC_MODEL_PATH names another

@@ -1,0 +1,5 @@
+"""PLACEHOLDER (helper B fills this in): the invitations report."""
+
+
+def register() -> None:
+    pass

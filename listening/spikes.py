@@ -1,0 +1,5 @@
+"""PLACEHOLDER (helper D fills this in): spike alerts."""
+
+
+def spikes_detect() -> list[int]:
+    return []

@@ -7,7 +7,8 @@
   they call `webcare.mention_assign` / `mention_set_status` and go back to
   the inbox URL they came from (`next`, checked against this host).
 - `invitation_conversion`: the invitation funnel from the consent ledger,
-  in aggregate queries only.
+  in aggregate queries only (`listening.reports.invitations.invitation_funnel`,
+  shared with the invitations report, which adds charts and CSV).
 
 Keyboard shortcuts live in static/listening/inbox.js; everything also works
 without JavaScript through the filter form, the links and the bulk form.
@@ -15,22 +16,14 @@ without JavaScript through the filter form, the links and the bulk form.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    F,
     Prefetch,
-    Q,
-    Value,
-    When,
 )
-from django.db.models.functions import StrIndex, Substr
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,14 +36,8 @@ from django.views.decorators.http import require_POST
 from portal.core.text import db_id
 
 from .inbox import InboxFilterForm, inbox_queryset, sla_state, staff_users
-from .models import (
-    ConsentEvent,
-    ConsentEventKind,
-    Invitation,
-    Mention,
-    MentionStatus,
-    Tracker,
-)
+from .models import Mention, MentionStatus, Tracker
+from .reports.invitations import invitation_funnel
 from .webcare import BULK_MAX, mention_assign, mention_set_status, webcare_settings
 
 PAGE_SIZE = 50
@@ -415,13 +402,8 @@ def mention_status_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- invitation conversion --------------------------------------------------
-
-REFUSAL_LABELS = {
-    "opted_out": gettext_lazy("Opted out"),
-    "invited_before": gettext_lazy("Invited before"),
-    "sensitive": gettext_lazy("Emotional or sensitive post"),
-    "no_author": gettext_lazy("No author to invite"),
-}
+# The funnel itself lives with the invitations report
+# (listening/reports/invitations.py), which charts it per period.
 
 
 class ConversionRangeForm(forms.Form):
@@ -442,75 +424,6 @@ class ConversionRangeForm(forms.Form):
         if since and until and until < since:
             raise forms.ValidationError(_("The end date is before the start date."))
         return data
-
-
-def _day_start(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _percent(part: int, whole: int) -> int | None:
-    return round(part * 100 / whole) if whole else None
-
-
-def invitation_funnel(*, since=None, until=None) -> dict:
-    """Invitations offered in the period and how far each got, plus the
-    refusals and overrides recorded in the ledger in the same period."""
-    created = Q()
-    if since:
-        created &= Q(created_at__gte=_day_start(since))
-    if until:
-        created &= Q(created_at__lt=_day_start(until + timedelta(days=1)))
-    counts = Invitation.objects.filter(created).aggregate(
-        offered=Count("pk"),
-        opened=Count("pk", filter=Q(opened_at__isnull=False)),
-        joined=Count("pk", filter=Q(joined_at__isnull=False)),
-        contributed=Count("pk", filter=Q(contributed_at__isnull=False)),
-        declined=Count("pk", filter=Q(declined_at__isnull=False)),
-        opted_out=Count("pk", filter=Q(opted_out_at__isnull=False)),
-    )
-    offered_l, opened_l = _("Offered"), _("Opened")
-    steps = [
-        ("offered", offered_l, None),
-        ("opened", opened_l, ("offered", offered_l)),
-        ("joined", _("Joined"), ("opened", opened_l)),
-        ("contributed", _("Contributed"), ("joined", _("Joined"))),
-        ("declined", _("Declined (“not now”)"), ("opened", opened_l)),
-        ("opted_out", _("Opted out (“never ask me again”)"), ("opened", opened_l)),
-    ]
-    funnel = []
-    for key, label, base in steps:
-        row = {"key": key, "label": label, "count": counts[key]}
-        if base:
-            row["percent"] = _percent(counts[key], counts[base[0]])
-            row["of"] = base[1]
-        funnel.append(row)
-
-    events = ConsentEvent.objects.filter(created)
-    code = Case(
-        When(
-            reason__contains=":",
-            then=Substr("reason", 1, StrIndex("reason", Value(":")) - 1),
-        ),
-        default=F("reason"),
-        output_field=CharField(),
-    )
-    refusals = [
-        {
-            "code": row["code"],
-            "label": REFUSAL_LABELS.get(row["code"], row["code"] or "—"),
-            "count": row["n"],
-        }
-        for row in events.filter(kind=ConsentEventKind.REFUSED)
-        .annotate(code=code)
-        .values("code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "code")
-    ]
-    totals = events.aggregate(
-        refused=Count("pk", filter=Q(kind=ConsentEventKind.REFUSED)),
-        overrides=Count("pk", filter=Q(kind=ConsentEventKind.OVERRIDE)),
-    )
-    return {"funnel": funnel, "refusals": refusals, **totals}
 
 
 def invitation_conversion(request: HttpRequest) -> HttpResponse:

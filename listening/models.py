@@ -776,7 +776,6 @@ class ContributionDraft(models.Model):
 
 from .pages import WebcareGuidelinesPage, WebcareSettings  # noqa: E402, F401
 
-
 # --- insight: the daily rollup behind the listening reports, spike alerts ----
 
 

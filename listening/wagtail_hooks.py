@@ -2,7 +2,10 @@
 trackers, and the mentions they found (read-only; they change only through
 services)."""
 
+from datetime import timedelta
+
 from django.urls import include, path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -12,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.widgets import Button
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -324,3 +328,75 @@ def _inbox_admin_urls():
             ),
         )
     ]
+
+
+# Spike alerts (listening/spikes.py, listening/spike_views.py): in the Insight
+# menu, and the unacknowledged ones of the last week on the admin dashboard.
+@hooks.register("register_admin_urls")
+def _spike_admin_urls():
+    from . import spike_views
+
+    urls = [
+        path("", spike_views.spike_list, name="index"),
+        path("<int:alert_id>/", spike_views.spike_detail, name="detail"),
+        path(
+            "<int:alert_id>/acknowledge/",
+            spike_views.spike_acknowledge_view,
+            name="acknowledge",
+        ),
+    ]
+    return [
+        path(
+            "listening/spikes/",
+            include((urls, "listening_spikes"), namespace="listening_spikes"),
+        )
+    ]
+
+
+@hooks.register("register_insight_menu_item")
+def _spikes_menu_item():
+    return StaffMenuItem(
+        _("Spike alerts"),
+        reverse("listening_spikes:index"),
+        name="insight-spikes",
+        icon_name="warning",
+        order=90,
+    )
+
+
+class SpikeAlertsPanel(Component):
+    """Unacknowledged spike alerts of the last week (one query; nothing shown
+    when there are none)."""
+
+    name = "listening_spike_alerts"
+    template_name = "listening/spikes/panel.html"
+    order = 90
+    DAYS = 7
+    SHOWN = 10
+
+    def get_context_data(self, parent_context):
+        from .models import SpikeAlert
+
+        since = timezone.now() - timedelta(days=self.DAYS)
+        alerts = list(
+            SpikeAlert.objects.filter(
+                acknowledged_at__isnull=True, created_at__gte=since
+            )
+            .select_related("tracker")
+            .only(
+                "pk",
+                "kind",
+                "window_start",
+                "observed",
+                "expected",
+                "tracker__name",
+            )
+            .order_by("-created_at")[: self.SHOWN]
+        )
+        return {"alerts": alerts, "request": parent_context.get("request")}
+
+
+@hooks.register("construct_homepage_panels")
+def _spike_alerts_panel(request, panels):
+    if request.user.is_active and request.user.is_staff:
+        panels.append(SpikeAlertsPanel())

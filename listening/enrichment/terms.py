@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
     """
     a about above after again against all also am an and any are aren't as at be
     because been before being below between both but by can can't cannot could
-    did didn't do does doesn't doing don't down during each few for from further
+    did didn't do does doesn't doing don't during each few for from further
     get got had has hasn't have haven't having he her here hers herself him
     himself his how i i'm i've if in into is isn't it it's its itself just let's
     like me more most my myself no nor not now of off on once only or other our

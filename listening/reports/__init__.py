@@ -22,7 +22,7 @@ def register() -> None:
         Report(
             "listening",
             _("Listening"),
-            _("What people say in public about the brand, its competitors and its topics."),
+            _("What people say in public about the brand, its rivals and topics."),
             form_class=listening_report.ListeningReportForm,
             order=10,
             icon="radio-full",
@@ -42,7 +42,7 @@ def register() -> None:
         Report(
             "invitations",
             _("Invitations"),
-            _("Invitations into the community, from offer to contribution, and opt-outs."),
+            _("Invitations into the community: offers, joins and opt-outs."),
             order=40,
             icon="user",
         )

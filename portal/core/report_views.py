@@ -30,8 +30,6 @@ def _staff_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-
-
 def _csv_response(filename: str, header: list, rows: list[list]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -73,7 +71,9 @@ def _long_rows(blocks) -> list[list]:
         elif isinstance(block, Chart):
             for row in block.rows():
                 for series, value in zip(block.series, row[1:], strict=True):
-                    rows.append([block.key, str(block.title), row[0], str(series.label), value])
+                    rows.append(
+                        [block.key, str(block.title), row[0], str(series.label), value]
+                    )
         elif isinstance(block, Table):
             header = block.header()
             for row in block.rows:
@@ -142,7 +142,9 @@ def insight_report(request: HttpRequest, slug: str) -> HttpResponse:
         stem = f"{report.slug}-{period.start.isoformat()}-{period.end.isoformat()}"
         if wanted:
             for block in [*headline, *blocks]:
-                if getattr(block, "key", None) == wanted and not isinstance(block, Heading):
+                if getattr(block, "key", None) == wanted and not isinstance(
+                    block, Heading
+                ):
                     header, rows = _block_rows(block)
                     return _csv_response(f"{stem}-{slugify(wanted)}.csv", header, rows)
             raise Http404

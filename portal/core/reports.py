@@ -302,16 +302,21 @@ class Chart:
     block_type = "chart"
 
     def __post_init__(self) -> None:
-        assert self.kind in CHART_KINDS, self.kind
+        if self.kind not in CHART_KINDS:
+            raise ValueError(f"unknown chart kind {self.kind!r}")
         for s in self.series:
-            assert len(s.values) == len(self.labels), (self.key, s.label)
+            if len(s.values) != len(self.labels):
+                raise ValueError(f"{self.key}: series {s.label!r} has the wrong length")
 
     @property
     def is_empty(self) -> bool:
         return not any(v for s in self.series for v in s.values if v)
 
     def header(self) -> list[str]:
-        return [str(self.label_header or _("Period")), *(str(s.label) for s in self.series)]
+        return [
+            str(self.label_header or _("Period")),
+            *(str(s.label) for s in self.series),
+        ]
 
     def rows(self) -> list[list]:
         return [
@@ -401,7 +406,8 @@ class PercentileCont(Aggregate):
 
     def __init__(self, expression, fraction: float, **extra):
         fraction = float(fraction)
-        assert 0.0 <= fraction <= 1.0
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("a percentile is between 0 and 1")
         super().__init__(expression, fraction=repr(fraction), **extra)
 
 

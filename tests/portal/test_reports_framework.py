@@ -24,9 +24,26 @@ def _demo_section(period, filters):
             "Volume",
             "line",
             period.labels(),
-            [r.Series("Brand", list(range(period.days if period.bucket == "day" else len(period.buckets()))))],
+            [
+                r.Series(
+                    "Brand",
+                    list(
+                        range(
+                            period.days
+                            if period.bucket == "day"
+                            else len(period.buckets())
+                        )
+                    ),
+                )
+            ],
         ),
-        r.Table("list", "A list", ["Name", "Count"], [["=cmd()", 3], ["b", 4]], links=["/x/", None]),
+        r.Table(
+            "list",
+            "A list",
+            ["Name", "Count"],
+            [["=cmd()", 3], ["b", 4]],
+            links=["/x/", None],
+        ),
     ]
 
 
@@ -40,7 +57,11 @@ def demo_report():
 
 def test_period_buckets_and_boundaries():
     p = r.Period(date(2026, 3, 28), date(2026, 3, 30))
-    assert p.bucket == "day" and p.labels() == ["2026-03-28", "2026-03-29", "2026-03-30"]
+    assert p.bucket == "day" and p.labels() == [
+        "2026-03-28",
+        "2026-03-29",
+        "2026-03-30",
+    ]
     # The clocks go forward on 29 March: the period still starts and ends at
     # local midnight.
     assert p.start_at == datetime(2026, 3, 28, tzinfo=AMS)
@@ -61,7 +82,9 @@ def test_period_buckets_and_boundaries():
 def test_presets():
     today = date(2026, 1, 15)
     assert r.preset_period("this_month", today) == r.Period(date(2026, 1, 1), today)
-    assert r.preset_period("last_month", today) == r.Period(date(2025, 12, 1), date(2025, 12, 31))
+    assert r.preset_period("last_month", today) == r.Period(
+        date(2025, 12, 1), date(2025, 12, 31)
+    )
     assert r.preset_period("7d", today) == r.Period(date(2026, 1, 9), today)
     assert r.preset_period("nonsense", today).days == 30
 
@@ -109,15 +132,36 @@ def test_report_page_chart_table_and_csv_agree(client, demo_report):
     assert data["labels"] == ["2026-01-01", "2026-01-02", "2026-01-03"]
     assert data["series"][0]["values"] == [0, 1, 2]
 
-    one = client.get(url, {"since": "2026-01-01", "until": "2026-01-03", "format": "csv", "block": "volume"})
+    one = client.get(
+        url,
+        {
+            "since": "2026-01-01",
+            "until": "2026-01-03",
+            "format": "csv",
+            "block": "volume",
+        },
+    )
     rows = list(csv.reader(io.StringIO(one.content.decode("utf-8-sig"))))
     assert rows[0] == ["Period", "Brand"]
-    assert rows[1:] == [[label, str(v)] for label, v in zip(data["labels"], data["series"][0]["values"])]
+    assert rows[1:] == [
+        [label, str(v)]
+        for label, v in zip(data["labels"], data["series"][0]["values"], strict=True)
+    ]
 
-    table = client.get(url, {"since": "2026-01-01", "until": "2026-01-03", "format": "csv", "block": "list"})
+    table = client.get(
+        url,
+        {
+            "since": "2026-01-01",
+            "until": "2026-01-03",
+            "format": "csv",
+            "block": "list",
+        },
+    )
     assert "'=cmd()" in table.content.decode()  # no formula injection
 
-    whole = client.get(url, {"since": "2026-01-01", "until": "2026-01-03", "format": "csv"})
+    whole = client.get(
+        url, {"since": "2026-01-01", "until": "2026-01-03", "format": "csv"}
+    )
     long_rows = list(csv.reader(io.StringIO(whole.content.decode("utf-8-sig"))))
     assert ["volume", "Volume", "2026-01-02", "Brand", "1"] in long_rows
     assert ["total", "Total", "", "", "12"] in long_rows
@@ -131,7 +175,10 @@ def test_report_bad_range_is_a_400(client, demo_report):
     assert response.status_code == 400
     assert "The end date is before the start date." in response.content.decode()
     assert client.get(url, {"since": "not a date"}).status_code == 400
-    assert client.get(url, {"since": "2020-01-01", "until": "2026-01-01"}).status_code == 400
+    assert (
+        client.get(url, {"since": "2020-01-01", "until": "2026-01-01"}).status_code
+        == 400
+    )
 
 
 @pytest.mark.django_db

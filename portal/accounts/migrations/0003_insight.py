@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_user_ban_reason_user_banned_at'),
+        ("accounts", "0002_user_ban_reason_user_banned_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='signup_source',
-            field=models.CharField(blank=True, choices=[('direct', 'Signed up on the site'), ('invitation', 'Invitation from social media'), ('social', 'Social log-in'), ('staff', 'Added by staff')], editable=False, max_length=12, verbose_name='joined through'),
+            model_name="user",
+            name="signup_source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("direct", "Signed up on the site"),
+                    ("invitation", "Invitation from social media"),
+                    ("social", "Social log-in"),
+                    ("staff", "Added by staff"),
+                ],
+                editable=False,
+                max_length=12,
+                verbose_name="joined through",
+            ),
         ),
     ]

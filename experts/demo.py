@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -16,7 +15,9 @@ from .models import (
     ExpertProfile,
     ExpertProgrammeSettings,
     ExpertStatus,
+    HelpfulVote,
     Question,
+    ReputationEvent,
 )
 from .pages import QuestionsIndexPage
 from .reputation import DEFAULT_LEVELS
@@ -50,7 +51,10 @@ EXPERTS = {
 }
 
 # (asker, language, area, title, body, age in hours,
-#  [(answerer, text, accepted, verified, helpful voters)])
+#  [(answerer, text, accepted, verified, helpful voters, hours after asking)])
+# The answerer "staff" is the community team, answering officially. Answers
+# are listed in the order they came in.
+STAFF = "staff"
 QUESTIONS = [
     (
         "sanne",
@@ -66,6 +70,7 @@ QUESTIONS = [
                 True,
                 True,
                 ["tom", "mark"],
+                3,
             ),
         ],
     ),
@@ -83,6 +88,7 @@ QUESTIONS = [
                 True,
                 False,
                 ["sanne"],
+                6,
             ),
             (
                 "joost",
@@ -90,6 +96,7 @@ QUESTIONS = [
                 False,
                 False,
                 [],
+                9,
             ),
         ],
     ),
@@ -116,6 +123,7 @@ QUESTIONS = [
                 False,
                 False,
                 [],
+                1.5,
             )
         ],
     ),
@@ -127,6 +135,167 @@ QUESTIONS = [
         "Waar komt de stroom vandaan en hoe controleer ik dat?",
         2,
         [],
+    ),
+    (
+        "tom",
+        "en",
+        "billing",
+        "Why did my monthly advance go up in January?",
+        "My advance payment went from 120 to 145 euros without me changing anything. What happened?",
+        24 * 52,
+        [
+            (
+                STAFF,
+                "Hi Tom, Eva from Vonk here. On 1 January the energy tax went up, and we recalculate every advance when that happens. You can lower it again in the app under Payments if your usage is lower than we estimate.",
+                True,
+                False,
+                ["mark"],
+                30,
+            ),
+        ],
+    ),
+    (
+        "lisa",
+        "nl",
+        "solar",
+        "Mijn omvormer geeft foutcode E-21, wat nu?",
+        "Sinds vanochtend knippert het lampje rood en staat er E-21 op het display. De panelen leveren niets meer.",
+        24 * 45,
+        [
+            (
+                "amira",
+                "E-21 betekent bij de meeste omvormers dat de netspanning te hoog was. Zet de omvormer tien minuten uit met de schakelaar aan de zijkant en weer aan. Komt de fout terug, bel dan je installateur.",
+                True,
+                False,
+                ["sanne", "joost"],
+                5,
+            ),
+        ],
+    ),
+    (
+        "sanne",
+        "nl",
+        "app",
+        "Kan ik de Vonk-app met twee mensen gebruiken?",
+        "Mijn partner wil ook ons verbruik zien, maar we hebben één contract. Kan dat met twee accounts?",
+        24 * 38,
+        [
+            (
+                STAFF,
+                "Ja! Ga in de app naar Instellingen > Huishouden en nodig je partner uit met een e-mailadres. Jullie zien allebei het verbruik; alleen de contracthouder kan betaalgegevens wijzigen.",
+                True,
+                False,
+                ["lisa"],
+                3,
+            ),
+            (
+                "joost",
+                "Werkt prima bij ons. Tip: zet de meldingen per persoon aan, anders krijgt alleen de eerste ze.",
+                False,
+                False,
+                [],
+                20,
+            ),
+        ],
+    ),
+    (
+        "mark",
+        "en",
+        "sustainability",
+        "Is a hybrid heat pump worth it in a 1930s house?",
+        "Our house from 1934 has double glazing but no cavity wall insulation. Would a hybrid heat pump save enough to pay off?",
+        24 * 30,
+        [
+            (
+                "amira",
+                "In a house like that a hybrid pump usually saves 40 to 60 percent of your gas. Insulate the cavity wall first if you can: it is cheaper and makes the pump work better. Ask for a heat loss calculation before you buy.",
+                True,
+                True,
+                ["tom", "joost", "sanne"],
+                14,
+            ),
+        ],
+    ),
+    (
+        "amira",
+        "nl",
+        "billing",
+        "Waarom zie ik in december twee termijnbedragen?",
+        "In mijn overzicht staan voor december twee afschrijvingen van verschillende bedragen. Is dat een fout?",
+        24 * 21,
+        [
+            (
+                "joost",
+                "Dat gebeurt als je termijnbedrag midden in de maand verandert: de eerste is het oude bedrag tot de wijziging, de tweede het nieuwe bedrag voor de rest van de maand. Samen zijn ze één maand.",
+                True,
+                False,
+                ["amira"],
+                2,
+            ),
+        ],
+    ),
+    (
+        "tom",
+        "en",
+        "moving",
+        "Moving abroad: how do I end my contract?",
+        "I'm moving back to Ireland in February. How do I end my Vonk contract without a fine?",
+        24 * 14,
+        [
+            (
+                STAFF,
+                "Sorry for the slow reply, Tom. Moving abroad ends your contract without a fine. Enter your moving date and final readings under Moving in the app; your final bill follows within six weeks.",
+                False,
+                False,
+                [],
+                50,
+            ),
+        ],
+    ),
+    (
+        "joost",
+        "nl",
+        "sustainability",
+        "Wat betekent een garantie van oorsprong precies?",
+        "Ik lees dat Vonk garanties van oorsprong koopt. Betekent dat dat mijn stroom echt uit een windmolen komt?",
+        24 * 9,
+        [
+            (
+                "amira",
+                "Niet letterlijk: alle stroom gaat over hetzelfde net. Een garantie van oorsprong bewijst dat er voor jouw verbruik ergens evenveel groene stroom is opgewekt. Vonk koopt ze in Nederland, dat kun je in het jaarverslag nalezen.",
+                True,
+                False,
+                ["lisa", "sanne"],
+                10,
+            ),
+        ],
+    ),
+    (
+        "mark",
+        "en",
+        "app",
+        "Quarter-hour data missing for last Sunday",
+        "The app shows hourly totals for Sunday but the quarter-hour graph is empty. Other days are fine.",
+        24 * 4,
+        [],
+    ),
+    (
+        "lisa",
+        "nl",
+        "solar",
+        "Thuisbatterij: nu kopen of wachten?",
+        "We hebben tien panelen. Is een thuisbatterij nu al slim, of kunnen we beter een paar jaar wachten?",
+        24 * 2,
+        [
+            (
+                "amira",
+                "Met tien panelen verdien je een batterij nu nog niet terug, tenzij je een dynamisch contract hebt. Wacht tot de prijzen verder dalen en verbruik intussen zoveel mogelijk overdag.",
+                False,
+                False,
+                [],
+                26,
+            ),
+        ],
     ),
 ]
 
@@ -169,9 +338,12 @@ def seed(*, home_en, nl, staff, members) -> None:
             focus_area=areas.get(area),
             language=lang,
         )
-        for who, text, accepted, verified, voters in answers:
+        for who, text, accepted, verified, voters, _after in answers:
             answer = services.answer_post(
-                question=question, author=members[who], body=text
+                question=question,
+                author=staff if who == STAFF else members[who],
+                body=text,
+                official=who == STAFF,
             )
             for voter in voters:
                 services.answer_helpful(answer=answer, user=members[voter])
@@ -179,7 +351,7 @@ def seed(*, home_en, nl, staff, members) -> None:
                 services.answer_accept(answer=answer, by=members[asker])
             if verified:
                 services.answer_verify(answer=answer, by=staff)
-        _backdate(question, hours=age)
+        _backdate(question, hours=age, answers=[a[-1] for a in answers])
 
 
 def _programme(home_en) -> None:
@@ -204,18 +376,52 @@ def _programme(home_en) -> None:
         )
 
 
-def _backdate(question: Question, *, hours: int) -> None:
-    """Spread the demo over the past days, so ages and response times are real."""
-    shift = timedelta(hours=hours)
-    Question.objects.filter(pk=question.pk).update(
-        created_at=F("created_at") - shift,
-        first_answer_due_at=F("first_answer_due_at") - shift,
-        last_activity_at=timezone.now() - shift / 2,
+def _backdate(question: Question, *, hours: float, answers: list[float]) -> None:
+    """Put the question and its answers on their dates, so ages, response
+    times and the community report's answer speeds are real.
+
+    ``answers``: hours after asking, in the order the answers were posted.
+    """
+    now = timezone.now()
+    created = now - timedelta(hours=hours)
+    question = Question.objects.get(pk=question.pk)
+    target = question.first_answer_due_at - question.created_at
+    times: dict[int, object] = {}
+    for answer, after in zip(
+        Answer.objects.filter(question=question).order_by("pk"), answers, strict=False
+    ):
+        at = min(created + timedelta(hours=after), now - timedelta(minutes=5))
+        times[answer.pk] = at
+        Answer.objects.filter(pk=answer.pk).update(
+            created_at=at,
+            updated_at=at,
+            accepted_at=min(at + timedelta(hours=2), now)
+            if answer.accepted_at
+            else None,
+            verified_at=min(at + timedelta(hours=4), now)
+            if answer.verified_at
+            else None,
+        )
+        ReputationEvent.objects.filter(answer=answer).update(
+            created_at=min(at + timedelta(hours=2), now)
+        )
+        HelpfulVote.objects.filter(answer=answer).update(
+            created_at=min(at + timedelta(hours=1), now)
+        )
+    first = (
+        Answer.objects.filter(question=question)
+        .exclude(author_id=question.author_id)
+        .order_by("pk")
+        .first()
     )
-    Answer.objects.filter(question=question).update(
-        created_at=F("created_at") - shift / 2
-    )
-    Question.objects.filter(pk=question.pk, first_answered_at__isnull=False).update(
-        first_answered_at=F("first_answered_at") - shift / 2,
-        first_answer_seconds=int((shift / 2).total_seconds()),
-    )
+    updates = {
+        "created_at": created,
+        "first_answer_due_at": created + target,
+        "last_activity_at": max(times.values(), default=created),
+    }
+    if first is not None:
+        updates["first_answered_at"] = times[first.pk]
+        updates["first_answer_seconds"] = int(
+            (times[first.pk] - created).total_seconds()
+        )
+    Question.objects.filter(pk=question.pk).update(**updates)

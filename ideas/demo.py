@@ -1,14 +1,26 @@
-"""The ideas part of the Vonk demo community (registered with seed_demo)."""
+"""The ideas part of the Vonk demo community (registered with seed_demo).
+
+Ideas are spread over the past four months and move through the funnel
+(under review → planned → in progress → launched, or declined) on dates of
+their own, with official responses at some steps: the community report's
+funnel, time-in-stage and response-time figures then show a believable
+history, and the public "How we listen" page has numbers to show. Safe to
+run twice: an idea whose title exists is left alone.
+"""
+
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site
+from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 
 from portal.pages.models import FocusArea
 
 from . import services
-from .models import Idea
+from .models import OPEN_STATUSES, Idea, StatusChange, Vote
 from .pages import IdeasIndexPage
+from .services.common import trending_score
 
 PAGES = {
     "en": {
@@ -25,8 +37,17 @@ PAGES = {
     },
 }
 
-# (author, language, focus area, title, body, tags, voters, status, response,
-#  admits_mistake, comments)
+# The first official word on an idea: what staff say when they pick it up.
+REVIEW_NOTE = {
+    "en": "Thanks for this! Our product team is looking into it; we'll post here what we decide.",
+    "nl": "Dank je! Ons productteam kijkt ernaar; we laten hier weten wat we besluiten.",
+}
+
+# (author, language, focus area, title, body, tags, voters, comments, age in
+#  days, steps): a step is (status, days after submission, official response
+#  or "" or REVIEW for the standard note, admits a mistake). The title stays
+#  fourth: bench commands read it as row[3].
+REVIEW = "review"
 IDEAS = [
     (
         "sanne",
@@ -36,15 +57,23 @@ IDEAS = [
         "Ik wil per dag zien hoeveel mijn panelen hebben opgewekt, naast mijn verbruik. Nu zie ik alleen een maandtotaal.",
         ["zonnepanelen", "app"],
         ["joost", "amira", "lisa", "mark", "tom"],
-        "in_progress",
-        "Goed idee, Sanne! We bouwen een dagoverzicht in de app. Eerst voor omvormers van de grote merken; de bèta start in december.",
-        False,
         [
             (
                 "joost",
                 "Graag ook per uur, dan zie je wanneer je de wasmachine kunt aanzetten.",
             ),
             ("sanne", "Per uur zou helemaal mooi zijn!"),
+        ],
+        41,
+        [
+            ("under_review", 2, REVIEW, False),
+            ("planned", 12, "", False),
+            (
+                "in_progress",
+                30,
+                "Goed idee, Sanne! We bouwen een dagoverzicht in de app. Eerst voor omvormers van de grote merken; de bèta start in december.",
+                False,
+            ),
         ],
     ),
     (
@@ -55,10 +84,19 @@ IDEAS = [
         "Checking my usage at night is blinding. A dark theme that follows the phone's setting would be great.",
         ["app", "accessibility"],
         ["mark", "amira", "sanne"],
-        "launched",
-        "Dark mode is live in version 5.2 of the app. It follows your phone's setting. Thanks to everyone who voted!",
-        False,
         [("mark", "Works great, thank you!")],
+        60,
+        [
+            ("under_review", 1, REVIEW, False),
+            ("planned", 6, "", False),
+            ("in_progress", 15, "", False),
+            (
+                "launched",
+                45,
+                "Dark mode is live in version 5.2 of the app. It follows your phone's setting. Thanks to everyone who voted!",
+                False,
+            ),
+        ],
     ),
     (
         "amira",
@@ -68,10 +106,17 @@ IDEAS = [
         "Bij mijn verhuizing moest ik de standen overtypen. Een foto maken en laten uitlezen zou veel fouten schelen.",
         ["verhuizen", "meterstanden"],
         ["lisa", "sanne"],
-        "planned",
-        "We gaan dit bouwen in het eerste kwartaal. De foto wordt alleen gebruikt om de stand uit te lezen en daarna verwijderd.",
-        False,
         [],
+        12,
+        [
+            ("under_review", 1, "", False),
+            (
+                "planned",
+                8,
+                "We gaan dit bouwen in het eerste kwartaal. De foto wordt alleen gebruikt om de stand uit te lezen en daarna verwijderd.",
+                False,
+            ),
+        ],
     ),
     (
         "mark",
@@ -81,10 +126,9 @@ IDEAS = [
         "I'd like to download my quarter-hour readings for the last year as a CSV, so I can analyse them myself.",
         ["data", "app"],
         ["tom", "joost"],
-        "under_review",
-        "",
-        False,
         [("tom", "Yes! And an API would be even better.")],
+        9,
+        [("under_review", 3, "", False)],
     ),
     (
         "joost",
@@ -94,10 +138,18 @@ IDEAS = [
         "Na een zachte winter betaal ik maanden te veel. Stel zelf een lager termijnbedrag voor als mijn verbruik daalt.",
         ["termijnbedrag"],
         ["sanne", "lisa", "amira", "mark"],
-        "launched",
-        "Hier zaten we fout: we pasten termijnbedragen alleen omhoog aan, nooit omlaag. Dat was niet eerlijk. Sinds oktober stellen we ook een lager bedrag voor zodra je verbruik daalt.",
-        True,
         [("lisa", "Fijn dat jullie dit zo eerlijk zeggen.")],
+        120,
+        [
+            ("under_review", 4, REVIEW, False),
+            ("planned", 20, "", False),
+            (
+                "launched",
+                80,
+                "Hier zaten we fout: we pasten termijnbedragen alleen omhoog aan, nooit omlaag. Dat was niet eerlijk. Sinds oktober stellen we ook een lager bedrag voor zodra je verbruik daalt.",
+                True,
+            ),
+        ],
     ),
     (
         "lisa",
@@ -107,9 +159,8 @@ IDEAS = [
         "Een melding op zonnige middagen dat het een goed moment is om de vaatwasser aan te zetten.",
         ["duurzaamheid", "meldingen"],
         ["sanne"],
-        "new",
-        "",
-        False,
+        [],
+        3,
         [],
     ),
     (
@@ -120,9 +171,8 @@ IDEAS = [
         "A large final bill is stressful. Let customers split it over three months without extra cost.",
         ["billing"],
         ["amira"],
-        "new",
-        "",
-        False,
+        [],
+        1,
         [],
     ),
     (
@@ -133,10 +183,114 @@ IDEAS = [
         "I switched to a heat pump last year. Seeing the CO2 I saved compared to gas would motivate me and my neighbours.",
         ["heat pump", "co2"],
         ["tom", "lisa", "joost"],
-        "declined",
-        "We looked into this carefully. Without a separate meter for the heat pump we can't calculate it reliably, and we don't want to show numbers we can't stand behind. We'll revisit it when separate metering is common.",
-        False,
         [],
+        75,
+        [
+            ("under_review", 5, REVIEW, False),
+            (
+                "declined",
+                19,
+                "We looked into this carefully. Without a separate meter for the heat pump we can't calculate it reliably, and we don't want to show numbers we can't stand behind. We'll revisit it when separate metering is common.",
+                False,
+            ),
+        ],
+    ),
+    (
+        "mark",
+        "en",
+        "app",
+        "A home screen widget with today's usage",
+        "Opening the app just to see today's usage takes too long. A small widget on my phone's home screen would do.",
+        ["app"],
+        ["tom", "sanne", "joost", "lisa"],
+        [("sanne", "Ja graag, ook voor Android!")],
+        55,
+        [
+            ("under_review", 2, REVIEW, False),
+            ("planned", 10, "", False),
+            (
+                "launched",
+                40,
+                "The widget is live for iPhone and Android since app version 5.3. Long-press your home screen and look for Vonk.",
+                False,
+            ),
+        ],
+    ),
+    (
+        "sanne",
+        "nl",
+        "app",
+        "Seintje als mijn verbruik ineens stijgt",
+        "Vorige maand bleef mijn oude vriezer op de achtergrond veel te veel stroom trekken. Een melding bij een plotselinge stijging had me geld gescheeld.",
+        ["meldingen", "verbruik"],
+        ["amira", "joost", "tom"],
+        [],
+        33,
+        [
+            ("under_review", 1, REVIEW, False),
+            (
+                "planned",
+                9,
+                "We bouwen dit in het voorjaar, samen met het dagoverzicht. Je kiest zelf vanaf welke stijging je een seintje krijgt.",
+                False,
+            ),
+        ],
+    ),
+    (
+        "joost",
+        "nl",
+        "billing",
+        "Stroomprijs per uur in de app bij een dynamisch contract",
+        "Met een dynamisch contract wil ik in één oogopslag zien wanneer de stroom vandaag goedkoop is, zonder een aparte app.",
+        ["dynamisch contract", "app"],
+        ["sanne", "amira", "lisa", "mark", "tom"],
+        [("mark", "This would make a dynamic contract actually usable.")],
+        28,
+        [],
+    ),
+    (
+        "tom",
+        "en",
+        "sustainability",
+        "Compare my usage with similar homes",
+        "A monthly comparison with homes like mine (size, household, heating) would show me where I can still save.",
+        ["usage", "saving"],
+        ["mark", "lisa"],
+        [],
+        20,
+        [("under_review", 4, "", False)],
+    ),
+    (
+        "lisa",
+        "nl",
+        "moving",
+        "Verhuisdatum later nog wijzigen in de app",
+        "Onze sleuteloverdracht schoof twee keer op. Ik moest elke keer bellen om de verhuisdatum aan te passen.",
+        ["verhuizen"],
+        ["amira", "sanne"],
+        [],
+        17,
+        [
+            ("under_review", 2, REVIEW, False),
+            (
+                "launched",
+                14,
+                "Je kunt je verhuisdatum nu tot de dag zelf wijzigen onder Verhuizen in de app. Dank voor de tip, Lisa!",
+                False,
+            ),
+        ],
+    ),
+    (
+        "amira",
+        "en",
+        "billing",
+        "Show how the tariff adds up on the bill",
+        "My bill shows one price per kWh. I'd like to see what part is energy, network costs and taxes.",
+        ["billing", "tariffs"],
+        ["joost"],
+        [],
+        6,
+        [("under_review", 1, REVIEW, False)],
     ),
 ]
 
@@ -168,8 +322,7 @@ def seed(*, home_en, nl, staff, members) -> None:
             setattr(page_nl, field, value)
         page_nl.save_revision().publish()
     areas = {a.slug: a for a in FocusArea.objects.all()}
-    for age_days, (author, lang, area, title, body, tags, voters, status, response, mistake,
-         comments) in zip([41, 60, 12, 9, 120, 3, 1, 75], IDEAS, strict=True):  # fmt: skip
+    for author, lang, area, title, body, tags, voters, comments, age, steps in IDEAS:
         if Idea.objects.filter(title=title).exists():
             continue
         idea = services.idea_submit(
@@ -184,7 +337,9 @@ def seed(*, home_en, nl, staff, members) -> None:
             services.idea_vote(idea=idea, user=members[voter])
         for who, text in comments:
             _comment(idea, members[who], text)
-        if status != "new" or response:
+        for status, _days, response, mistake in steps:
+            if response == REVIEW:
+                response = REVIEW_NOTE[lang]
             services.idea_respond(
                 idea=idea,
                 by=staff,
@@ -192,27 +347,49 @@ def seed(*, home_en, nl, staff, members) -> None:
                 response=response,
                 admits_mistake=mistake,
             )
-        _backdate(idea, days=age_days)
+        _backdate(idea, age=age, steps=steps)
 
 
-def _backdate(idea: Idea, *, days: int) -> None:
-    """Spread the demo over the past months, so lists and timelines look lived in."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .models import StatusChange
-    from .services.common import trending_score
-
-    created = timezone.now() - timedelta(days=days)
+def _backdate(idea: Idea, *, age: int, steps: list) -> None:
+    """Put the idea, its votes, comments and status changes on their dates,
+    so lists, timelines and the community report look lived in."""
+    now = timezone.now()
+    # Mid-morning local time (10:00 in Amsterdam in winter), a weekday feel.
+    created = (now - timedelta(days=age)).replace(
+        hour=9, minute=15, second=0, microsecond=0
+    )
+    created = min(created, now - timedelta(hours=2))
+    last = changed = created
+    voting_ends = now  # votes only while the idea is open
+    changes = list(StatusChange.objects.filter(idea=idea).order_by("pk"))
+    # The entry idea_submit made comes first; the steps are the last ones.
+    submitted = changes[: len(changes) - len(steps)]
+    StatusChange.objects.filter(pk__in=[c.pk for c in submitted]).update(
+        created_at=created, updated_at=created
+    )
+    changes = changes[len(submitted) :]
+    for n, (change, step) in enumerate(zip(changes, steps, strict=True)):
+        at = min(created + timedelta(days=step[1], hours=2 + n), now)
+        StatusChange.objects.filter(pk=change.pk).update(created_at=at, updated_at=at)
+        last = changed = max(last, at)
+        if step[0] not in OPEN_STATUSES:
+            voting_ends = min(voting_ends, at)
+    votes = list(Vote.objects.filter(idea=idea).order_by("pk"))
+    for n, vote in enumerate(votes, start=1):
+        at = created + (voting_ends - created) * n / (len(votes) + 1)
+        Vote.objects.filter(pk=vote.pk).update(created_at=at)
+        last = max(last, at)
+    comments = XtdComment.objects.filter(
+        content_type=ContentType.objects.get_for_model(Idea), object_pk=str(idea.pk)
+    ).order_by("pk")
+    for n, comment in enumerate(comments, start=1):
+        at = created + (now - created) * n / (comments.count() + 1)
+        XtdComment.objects.filter(pk=comment.pk).update(submit_date=at)
+    refreshed = Idea.objects.get(pk=idea.pk)
     Idea.objects.filter(pk=idea.pk).update(
         created_at=created,
-        trending_score=trending_score(
-            votes=Idea.objects.get(pk=idea.pk).vote_count, created_at=created
-        ),
+        updated_at=last,
+        status_changed_at=changed,
+        last_activity_at=last,
+        trending_score=trending_score(votes=refreshed.vote_count, created_at=created),
     )
-    changes = list(StatusChange.objects.filter(idea=idea).order_by("pk"))
-    for n, change in enumerate(changes):
-        StatusChange.objects.filter(pk=change.pk).update(
-            created_at=created + timedelta(days=n * max(days // 3, 1))
-        )

@@ -91,6 +91,20 @@ MEMBERS = [
 
 STAFF = ("community", "community@vonk.example", "Eva (Vonk community team)", "nl")
 
+# More of the community team (staff, not superusers): the care report shows
+# response times per staff member.
+TEAM = [("daan", "daan@vonk.example", "Daan (Vonk community team)", "nl")]
+
+# How long ago each demo member joined (days), for "new members by source".
+MEMBER_JOINED_DAYS_AGO = {
+    "sanne": 400,
+    "joost": 380,
+    "amira": 150,
+    "tom": 95,
+    "lisa": 48,
+    "mark": 21,
+}
+
 HOME = {
     "en": {
         "title": "Welcome to the Vonk community",
@@ -324,5 +338,34 @@ FAQ = {
                 "groene stroom duurzaam oorsprong",
             ),
         ],
+    },
+}
+
+# The public accountability page: live figures from the same code as the staff
+# reports (the keys are registered by the ideas and expertcare apps).
+PUBLIC_FIGURES = [
+    "ideas_launched_year",
+    "median_official_response",
+    "questions_answered_by_experts",
+]
+
+ACCOUNTABILITY = {
+    "en": {
+        "title": "How we listen",
+        "slug": "how-we-listen",
+        "intro": "You tell us what would make Vonk better. Here is what we do with it, in numbers that update by themselves.",
+        "text": """<p>These figures come straight from the community, not from a slide deck: the same numbers our team sees every morning. When they look bad, you see that too.</p>
+<h2>What the numbers mean</h2><ul><li><b>Ideas launched</b>: ideas from members that are now live for every customer.</li><li><b>Time to an official response</b>: how long it takes our team to say what happens with a new idea. We aim for two weeks.</li><li><b>Answered by customer experts</b>: the share of questions answered by fellow customers who volunteer as experts, rather than by our staff.</li></ul>""",
+        "heading": "Vonk listens: the figures",
+        "figures_intro": "Updated every few minutes.",
+    },
+    "nl": {
+        "title": "Zo luisteren we",
+        "slug": "zo-luisteren-we",
+        "intro": "Jij vertelt ons wat Vonk beter maakt. Dit doen we ermee, in cijfers die zichzelf bijwerken.",
+        "text": """<p>Deze cijfers komen rechtstreeks uit de community, niet uit een presentatie: dezelfde cijfers die ons team elke ochtend ziet. Zien ze er slecht uit, dan zie jij dat ook.</p>
+<h2>Wat de cijfers betekenen</h2><ul><li><b>Gelanceerde ideeën</b>: ideeën van leden die nu voor elke klant live zijn.</li><li><b>Tijd tot een officiële reactie</b>: hoe lang ons team nodig heeft om te zeggen wat er met een nieuw idee gebeurt. We mikken op twee weken.</li><li><b>Beantwoord door klantexperts</b>: het deel van de vragen dat beantwoord is door medeklanten die vrijwillig expert zijn, en niet door onze medewerkers.</li></ul>""",
+        "heading": "Vonk luistert: de cijfers",
+        "figures_intro": "Elke paar minuten bijgewerkt.",
     },
 }

@@ -6,14 +6,18 @@ before it is created, and existing content is left as editors changed it.
 
 import json
 import secrets
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
+from portal.accounts.models import SignupSource
 from portal.pages import demo_content as content
 from portal.pages.demo import demo_seeders
 from portal.pages.models import (
@@ -38,6 +42,7 @@ class Command(BaseCommand):
             for spec in content.STANDARD_PAGES:
                 self._standard_page(spec, home_en, nl)
             self._faq(home_en, nl)
+            self._accountability(home_en, nl)
             self._settings()
             staff_created = self._users(password)
             self._app_content(home_en, nl)
@@ -133,6 +138,47 @@ class Command(BaseCommand):
             page_nl.body = json.dumps([{"type": "text", "value": data["body"]}])
             self._publish(page_nl)
 
+    def _accountability(self, home_en: HomePage, nl: Locale) -> None:
+        """ "How we listen": the public page with the community's live figures."""
+
+        def body(lang: str) -> str:
+            data = content.ACCOUNTABILITY[lang]
+            return json.dumps(
+                [
+                    {"type": "text", "value": data["text"]},
+                    {
+                        "type": "live_figures",
+                        "value": {
+                            "heading": data["heading"],
+                            "intro": data["figures_intro"],
+                            "figures": content.PUBLIC_FIGURES,
+                        },
+                    },
+                ]
+            )
+
+        data = content.ACCOUNTABILITY["en"]
+        page = StandardPage.objects.child_of(home_en).filter(slug=data["slug"]).first()
+        if page is None:
+            page = StandardPage(
+                title=data["title"],
+                slug=data["slug"],
+                intro=data["intro"],
+                body=body("en"),
+                show_in_menus=False,
+                show_in_footer=True,
+            )
+            home_en.add_child(instance=page)
+            self._publish(page)
+        if page.get_translation_or_none(nl) is None:
+            data = content.ACCOUNTABILITY["nl"]
+            page_nl = page.copy_for_translation(nl).specific
+            page_nl.title = data["title"]
+            page_nl.slug = data["slug"]
+            page_nl.intro = data["intro"]
+            page_nl.body = body("nl")
+            self._publish(page_nl)
+
     def _faq(self, home_en: HomePage, nl: Locale) -> None:
         def items(lang: str) -> str:
             return json.dumps(
@@ -196,8 +242,10 @@ class Command(BaseCommand):
                 language=lang,
             )
             staff_created = True
+        now = timezone.now()
         for username, email, name, lang, bio in content.MEMBERS:
             if not User.objects.filter(email=email).exists():
+                days = content.MEMBER_JOINED_DAYS_AGO.get(username, 0)
                 User.objects.create_user(
                     username=username,
                     email=email,
@@ -205,7 +253,27 @@ class Command(BaseCommand):
                     display_name=name,
                     language=lang,
                     bio=bio,
+                    signup_source=SignupSource.DIRECT,
+                    date_joined=now - timedelta(days=days),
                 )
+        moderators = Group.objects.filter(name="Moderators").first()
+        for username, email, name, lang in content.TEAM:
+            if not User.objects.filter(email=email).exists():
+                member = User.objects.create_user(
+                    username=username,
+                    email=email,
+                    password=password,
+                    display_name=name,
+                    language=lang,
+                    is_staff=True,
+                    signup_source=SignupSource.STAFF,
+                    date_joined=now - timedelta(days=300),
+                )
+                if moderators is not None:
+                    member.groups.add(moderators)
+        User.objects.filter(email=content.STAFF[1], signup_source="").update(
+            signup_source=SignupSource.STAFF
+        )
         for user in User.objects.filter(email__endswith="@vonk.example"):
             EmailAddress.objects.get_or_create(
                 user=user,

@@ -65,7 +65,9 @@ def term_counts(texts: Iterable[str]) -> Counter:
     return counts
 
 
-def top_terms(texts: Iterable[str], n: int = 20, *, min_posts: int = 2) -> list[tuple[str, int]]:
+def top_terms(
+    texts: Iterable[str], n: int = 20, *, min_posts: int = 2
+) -> list[tuple[str, int]]:
     """The ``n`` terms found in most posts (at least ``min_posts``), ties by term."""
     counts = term_counts(texts)
     ranked = sorted(

@@ -178,7 +178,12 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["idea", "user"], name="one_vote_per_member")
         ]
         indexes = [
-            models.Index(fields=["idea", "-created_at"], name="vote_idea_recent")
+            models.Index(fields=["idea", "-created_at"], name="vote_idea_recent"),
+            # The community report's active members: who voted in a period,
+            # read from the index alone (PostgreSQL; SQLite skips it).
+            models.Index(
+                fields=["created_at"], include=["user"], name="vote_created_user"
+            ),
         ]
 
     def __str__(self) -> str:

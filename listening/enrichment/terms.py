@@ -83,6 +83,7 @@ def term_lift(
     n: int = 10,
     *,
     min_posts: int = 3,
+    min_lift: float = 1.5,
 ) -> list[dict]:
     """Terms that are much more common in the window than in the baseline.
 
@@ -102,7 +103,7 @@ def term_lift(
         w_share = count / w_total
         b_share = (b_counts.get(term, 0) + 1) / (b_total + 1)
         lift = w_share / b_share
-        if lift <= 1.0:
+        if lift < min_lift:  # about as common as before: not why it rose
             continue
         out.append(
             {

@@ -672,8 +672,16 @@ def backlog(period: Period, filters: dict) -> list:
             "stacked",
             [str(label) for label, _o, _w in rows],
             [
-                Series(_("Overdue"), [overdue for _l, overdue, _w in rows]),
-                Series(_("Within SLA"), [within for _l, _o, within in rows]),
+                Series(
+                    _("Overdue"),
+                    [overdue for _l, overdue, _w in rows],
+                    colour="negative",
+                ),
+                Series(
+                    _("Within SLA"),
+                    [within for _l, _o, within in rows],
+                    colour="positive",
+                ),
             ],
             label_header=_("Age"),
             description=_(

@@ -430,6 +430,7 @@ def sentiment(period: Period, filters: dict) -> list:
             str(label),
             [counts.get((language, value), 0) for language in shown],
             key=value,
+            colour=value,
         )
         for value, label in SentimentLabel.choices
     ]
@@ -582,16 +583,16 @@ def authors(period: Period, filters: dict) -> list:
     )
     # The most influential posts first, then their authors: a bounded read
     # instead of grouping every post of the period.
-    top: dict[tuple[str, str], float] = {}
-    for handle, kind, influence in named.order_by("-influence", "-pk").values_list(
-        "author_handle", "source__kind", "influence"
+    top: dict[str, float] = {}
+    for handle, influence in named.order_by("-influence", "-pk").values_list(
+        "author_handle", "influence"
     )[:AUTHORS_SAMPLE]:
-        if (handle, kind) not in top and len(top) < AUTHORS_SHOWN:
-            top[(handle, kind)] = influence
+        if handle not in top and len(top) < AUTHORS_SHOWN:
+            top[handle] = influence
     rows: list[list] = []
     if top:
         counted = (
-            named.filter(author_handle__in={h for h, _k in top})
+            named.filter(author_handle__in=set(top))
             .values("author_handle", "source__kind")
             .annotate(
                 n=Count("pk"),
@@ -601,17 +602,31 @@ def authors(period: Period, filters: dict) -> list:
             .order_by()
         )
         kinds = dict(SourceKind.choices)
-        found = [r for r in counted if (r["author_handle"], r["source__kind"]) in top]
-        found.sort(key=lambda r: (-r["max_influence"], -r["n"], r["author_handle"]))
+        # One row per author, whichever sources found their posts (a live
+        # feed and an imported export may both hold them).
+        merged: dict[str, dict] = {}
+        for r in counted:
+            row = merged.setdefault(
+                r["author_handle"],
+                {"kinds": [], "n": 0, "influence": 0.0, "followers": 0},
+            )
+            row["kinds"].append(str(kinds.get(r["source__kind"], r["source__kind"])))
+            row["n"] += r["n"]
+            row["influence"] = max(row["influence"], r["max_influence"] or 0.0)
+            row["followers"] = max(row["followers"], r["followers"] or 0)
+        found = sorted(
+            merged.items(),
+            key=lambda item: (-item[1]["influence"], -item[1]["n"], item[0]),
+        )
         rows = [
             [
-                r["author_handle"],
-                str(kinds.get(r["source__kind"], r["source__kind"])),
+                handle,
+                ", ".join(sorted(set(r["kinds"]))),
                 r["n"],
-                round(r["max_influence"], 1),
+                round(r["influence"], 1),
                 r["followers"],
             ]
-            for r in found
+            for handle, r in found
         ]
     return [
         Heading("listening-authors-heading", _("Authors")),

@@ -250,11 +250,21 @@ class ReportForm(forms.Form):
 # --- blocks -------------------------------------------------------------------
 
 
+# Colours with a meaning, for series that have one (sentiment); other series
+# take the report palette in order (static/js/reports.js).
+COLOURS = {
+    "positive": "#009E73",
+    "neutral": "#999999",
+    "negative": "#D55E00",
+}
+
+
 @dataclass
 class Series:
     label: str
     values: list
     key: str = ""
+    colour: str = ""  # a key of COLOURS or a #rrggbb value
 
 
 @dataclass
@@ -275,9 +285,29 @@ class Figure:
 
     @property
     def change(self) -> float | None:
-        if self.value is None or self.previous in (None, 0):
+        """The change against the previous period: in percentage points for
+        a figure that is itself a percentage, else in per cent."""
+        if self.value is None or self.previous is None:
+            return None
+        if self.unit == "%":
+            return round(self.value - self.previous, 1)
+        if self.previous == 0:
             return None
         return round((self.value - self.previous) * 100 / abs(self.previous))
+
+    @property
+    def change_display(self) -> str:
+        change = self.change
+        if change is None:
+            return ""
+        sign = "+" if change > 0 else ("−" if change < 0 else "±")
+        if self.unit == "%":
+            return f"{sign}{formats.number_format(abs(change), decimal_pos=1)} pp"
+        return f"{sign}{formats.number_format(abs(change), force_grouping=True)}%"
+
+    @property
+    def previous_display(self) -> str:
+        return format_value(self.previous, self.unit)
 
     @property
     def change_is_good(self) -> bool | None:
@@ -337,7 +367,12 @@ class Chart:
             "unit": self.unit,
             "labels": [str(x) for x in self.labels],
             "series": [
-                {"label": str(s.label), "values": list(s.values)} for s in self.series
+                {
+                    "label": str(s.label),
+                    "values": list(s.values),
+                    "colour": COLOURS.get(s.colour, s.colour),
+                }
+                for s in self.series
             ],
         }
 

@@ -24,14 +24,14 @@
     var kind = data.kind;
     var type = { line: "line", bar: "bar", stacked: "bar", hbar: "bar", doughnut: "doughnut" }[kind] || "bar";
     var datasets = data.series.map(function (s, i) {
-      var colour = palette[i % palette.length];
+      var colour = s.colour || palette[i % palette.length];
       var set = { label: s.label, data: s.values, spanGaps: true };
       if (kind === "doughnut") {
         set.backgroundColor = data.labels.map(function (_, j) { return palette[j % palette.length]; });
       } else {
         set.backgroundColor = colour;
         set.borderColor = colour;
-        if (kind === "line") { set.fill = false; set.tension = 0.2; set.pointRadius = data.labels.length > 60 ? 0 : 2; }
+        if (kind === "line") { set.fill = false; set.tension = 0; set.pointRadius = data.labels.length > 60 ? 0 : 2; }
       }
       return set;
     });
@@ -54,10 +54,18 @@
       }
     };
     if (kind !== "doughnut") {
+      var whole = data.series.every(function (s) {
+        return s.values.every(function (v) { return v === null || Number.isInteger(v); });
+      });
       var valueAxis = { beginAtZero: true, ticks: { callback: function (v) { return v.toLocaleString() + suffix; } } };
+      if (whole) valueAxis.ticks.precision = 0;  // counts: no 0.2 of a mention
       options.scales = kind === "hbar" ? { x: valueAxis } : { y: valueAxis };
       if (kind === "stacked") { options.scales.x = { stacked: true }; options.scales.y.stacked = true; }
       if (kind === "hbar") options.indexAxis = "y";
+    }
+    if (kind === "hbar") {
+      // One readable row per label, however many there are.
+      canvas.parentNode.style.height = Math.max(8, data.labels.length * 1.6 + 3) + "rem";
     }
     new Chart(canvas, { type: type, data: { labels: data.labels, datasets: datasets }, options: options });
     canvas.setAttribute("data-drawn", "true");

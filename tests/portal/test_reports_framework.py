@@ -187,3 +187,11 @@ def test_overview(client, demo_report):
     response = client.get(reverse("insight:index"))
     assert response.status_code == 200
     assert "Frame test" in response.content.decode()
+
+
+def test_a_percentage_changes_in_points():
+    f = r.Figure("s", "Share", 61.7, unit="%", previous=62.7)
+    assert f.change == -1.0 and f.change_display == "−1.0 pp"
+    assert r.Figure("n", "N", 12, previous=10).change_display == "+20%"
+    assert r.Figure("z", "Z", 3, previous=0).change is None
+    assert r.Figure("z", "Z", 3, previous=0).previous_display == "0"

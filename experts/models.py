@@ -395,6 +395,9 @@ class Question(TimeStampedModel):
                 name="question_unanswered",
                 condition=Q(first_answered_at__isnull=True),
             ),
+            # The community report's active members over long periods: "did
+            # this member ask in the period" is one index probe.
+            models.Index(fields=["author", "created_at"], name="question_author_time"),
         ]
 
     def __str__(self) -> str:
@@ -476,6 +479,8 @@ class Answer(TimeStampedModel):
         indexes = [
             models.Index(fields=["question", "created_at"], name="answer_question"),
             models.Index(fields=["author", "is_accepted"], name="answer_author"),
+            # Active members over long periods (see question_author_time).
+            models.Index(fields=["author", "created_at"], name="answer_author_time"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -514,6 +519,10 @@ class HelpfulVote(models.Model):
             models.UniqueConstraint(
                 fields=["answer", "user"], name="one_helpful_vote_per_member"
             )
+        ]
+        indexes = [
+            # Active members over long periods (see question_author_time).
+            models.Index(fields=["user", "created_at"], name="helpful_user_time"),
         ]
 
     def __str__(self) -> str:

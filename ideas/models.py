@@ -104,6 +104,22 @@ class Idea(ClusterableModel, TimeStampedModel):
             ),
             models.Index(fields=["focus_area", "status"], name="idea_focus_status"),
             models.Index(fields=["is_hidden", "flag_count"], name="idea_moderation"),
+            # Active members over long periods (see vote_user_time).
+            models.Index(fields=["author", "created_at"], name="idea_author_time"),
+            # The community report's cohort (ideas submitted in a period): every
+            # column its counts, funnel and joins need, so PostgreSQL reads the
+            # period's slice of this index instead of scanning the wide table.
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "id",
+                    "is_hidden",
+                    "status",
+                    "has_official_response",
+                    "focus_area",
+                ],
+                name="idea_report_cohort",
+            ),
             # The public list ("all statuses") filters on exactly this
             # condition and orders by one of these columns, so these partial
             # indexes let PostgreSQL read the first page straight off an index
@@ -184,6 +200,9 @@ class Vote(models.Model):
             models.Index(
                 fields=["created_at"], include=["user"], name="vote_created_user"
             ),
+            # Active members over long periods: "did this member vote in the
+            # period" is one index probe instead of reading all their votes.
+            models.Index(fields=["user", "created_at"], name="vote_user_time"),
         ]
 
     def __str__(self) -> str:
@@ -229,7 +248,32 @@ class StatusChange(TimeStampedModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["idea", "created_at"], name="status_idea_time")]
+        indexes = [
+            models.Index(fields=["idea", "created_at"], name="status_idea_time"),
+            # Community report, time at each stage: the history in window
+            # order (idea, time, pk) with the statuses, so the cohort is
+            # merge-joined and nothing is sorted before the LEAD window.
+            models.Index(
+                fields=["idea", "created_at", "id"],
+                include=["to_status", "from_status"],
+                name="status_idea_window",
+            ),
+            # Ideas launched in a period: the launches, straight off the index.
+            models.Index(
+                fields=["to_status", "created_at"],
+                include=["idea", "from_status"],
+                name="status_to_time",
+            ),
+            # Time to an official response: only the history rows that are
+            # official responses (about a fifth), as ``responded_ideas``
+            # filters them.
+            models.Index(
+                fields=["idea", "created_at"],
+                name="status_response",
+                condition=~Q(response="")
+                & ~(Q(to_status="merged") | Q(from_status="merged")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.idea_id}: {self.from_status} → {self.to_status}"

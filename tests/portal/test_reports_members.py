@@ -110,6 +110,28 @@ def test_active_members_counts_each_member_once_in_one_query(
     assert ar.active_members_count(december.start_at, december.end_at) == 1
 
 
+def test_active_members_of_both_periods(members, django_assert_num_queries):
+    # A short period: the union per period, one query each.
+    with django_assert_num_queries(2):
+        assert ar.active_members_counts(JANUARY) == (5, 1)
+
+
+def test_long_periods_count_the_same_members_in_one_query(
+    members, monkeypatch, django_assert_num_queries
+):
+    # The per-member EXISTS shape of long periods, forced on January: the
+    # same members (Eef's helpful vote at 0h30 on 1 February stays out, the
+    # staff answer does not count), both periods in one query.
+    monkeypatch.setattr(ar, "LONG_PERIOD_DAYS", 1)
+    with django_assert_num_queries(1):
+        assert ar.active_members_counts(JANUARY) == (5, 1)
+
+
+def test_votes_are_probed_first():
+    # The commonest activity first, so most members' probes stop there.
+    assert ar._activity[0].__name__ == "_vote_activity"
+
+
 def test_register_activity_is_idempotent():
     before = list(ar._activity)
     ar.register_activity(before[0])

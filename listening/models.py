@@ -267,6 +267,20 @@ class Mention(models.Model):
             models.Index(fields=["language", "id"], name="mention_sort_language"),
             models.Index(fields=["status", "id"], name="mention_sort_status"),
             models.Index(fields=["fetched_at", "id"], name="mention_sort_fetched"),
+            # The care rollup (listening.rollup) finds the mentions answered
+            # or moved to another status since its watermark with these.
+            # Partial: an index on "no response yet" would tempt the planner
+            # away from the open-status indexes (mention_open_*).
+            models.Index(
+                fields=["first_response_at"],
+                name="mention_first_response",
+                condition=models.Q(first_response_at__isnull=False),
+            ),
+            models.Index(
+                fields=["status_changed_at"],
+                name="mention_status_changed",
+                condition=models.Q(status_changed_at__isnull=False),
+            ),
             models.Index(fields=["source", "id"], name="mention_sort_source"),
             models.Index(fields=["assignee", "id"], name="mention_sort_assignee"),
             # …a status with its assignees in order (a status and "sort by
@@ -874,3 +888,65 @@ class SpikeAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracker} {self.kind} {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class CareDaily(models.Model):
+    """The care report's counts per day and dimension, rebuilt by
+    ``listening.rollup_refresh`` (see ``listening.rollup``).
+
+    ``day`` is the local date (``TIME_ZONE``) of ``fetched_at``: the care
+    report's population is the mentions that *arrived* in a period.
+    ``responder_id`` is ``first_response_by``; ``assignee_id`` the assignee of
+    a mention nobody answered first (``first_response_by`` empty), so the
+    staff filter and "assigned, unanswered" work on the rows. Plain integers,
+    not foreign keys: counts stay when a user goes, and the report looks the
+    names up anyway. Whether an open mention is overdue depends on *now*, so
+    it is not counted here (the report reads it live)."""
+
+    day = models.DateField()
+    intent = models.CharField(max_length=10, blank=True)
+    source_kind = models.CharField(max_length=12)
+    responder_id = models.BigIntegerField(null=True, blank=True)
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    arrived = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    ignored = models.PositiveIntegerField(default=0)
+    unanswered = models.PositiveIntegerField(default=0)
+    sla_met = models.PositiveIntegerField(default=0)
+    sla_missed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="care_daily_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.intent or '-'} {self.arrived}"
+
+
+class CareResponse(models.Model):
+    """The first-response times behind the care report's percentiles: how many
+    mentions (``n``) that arrived on ``day`` were first answered after exactly
+    ``seconds``, per dimension. A narrow copy of about one row per answered
+    mention, so a year's percentiles read a small table instead of the wide
+    mention rows; rebuilt with ``CareDaily``."""
+
+    day = models.DateField()
+    intent = models.CharField(max_length=10, blank=True)
+    source_kind = models.CharField(max_length=12)
+    responder_id = models.BigIntegerField(null=True, blank=True)
+    # As in CareDaily: the assignee when nobody is recorded as first responder
+    # (older replies), for the staff filter.
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    seconds = models.PositiveIntegerField()
+    n = models.PositiveIntegerField(default=1)
+    # Precomputed so a year's histogram groups on plain columns: the
+    # logarithmic bin of ``seconds`` (listening.rollup.care_bin) and the
+    # Monday and first of the month of ``day`` (the report's buckets).
+    bin = models.PositiveSmallIntegerField(default=0)
+    week = models.DateField()
+    month = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="care_response_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.seconds}s x{self.n}"

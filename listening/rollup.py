@@ -45,15 +45,24 @@ them, so only rebuild old days on purpose.
 Concurrent refreshes (beat and a report page) are serialised by a row lock on
 the state row (``select_for_update``); a refresh that may not wait (the report
 page) skips when another one is running and reads the rows as they are.
+
+The same beat task refreshes the care report's rollup (``CareDaily``,
+``CareResponse``; see "the care rollup" below and
+``listening/reports/care.py``): ``rollup_refresh`` runs ``care_refresh`` after
+the mention rows, except for a light refresh (the listening page's), as the
+care page runs its own.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import (
+    BigIntegerField,
+    Case,
     Count,
     DateTimeField,
     Exists,
@@ -64,13 +73,14 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from portal.core.reports import day_start, local_date, local_tz
 
-from .models import Mention, MentionDaily, RollupState
+from .models import CareDaily, CareResponse, Mention, MentionDaily, RollupState
 
 STATE = "mention_daily"
 FULL_STATE = "mention_daily_full"
@@ -240,6 +250,27 @@ def rollup_refresh(
     min_interval: timedelta | None = None,
     light: bool = False,
 ) -> dict:
+    """Refresh ``MentionDaily`` (see ``mention_daily_refresh``, whose result
+    this returns), then, unless ``light``, the care rollup (``care_refresh``).
+
+    A light refresh is the listening report's page view: it leaves the care
+    rollup to the care report's own page (``care_refresh(light=True)``)."""
+    result = mention_daily_refresh(
+        days=days, now=now, wait=wait, min_interval=min_interval, light=light
+    )
+    if not light:
+        care_refresh(days=days, now=now, wait=wait)
+    return result
+
+
+def mention_daily_refresh(
+    *,
+    days: Iterable[date] | None = None,
+    now: datetime | None = None,
+    wait: bool = True,
+    min_interval: timedelta | None = None,
+    light: bool = False,
+) -> dict:
     """Rebuild the ``MentionDaily`` rows that may have changed (or ``days``).
 
     ``wait=False`` returns at once when another refresh holds the lock.
@@ -309,6 +340,237 @@ def rollup_refresh(
         rows = _rebuild(sorted(wanted))
         if watermark is not None:
             state.watermark = max(watermark, state.watermark or watermark)
+        state.refreshed_at = now
+        state.save(update_fields=["watermark", "refreshed_at"])
+    return {"days": len(wanted), "rows": rows}
+
+
+# --- the care rollup ---------------------------------------------------------------
+#
+# ``CareDaily`` (counts) and ``CareResponse`` (first-response times) behind the
+# care report (listening/reports/care.py), per local day of ``fetched_at``:
+# the report's population is the mentions that arrived in a period.
+#
+# Dirty days. A mention's outcome changes after it arrived: it is answered
+# (``first_response_at``), ignored, closed or assigned (``status_changed_at``).
+# So a refresh rebuilds the days of the mentions fetched, answered or moved to
+# another status since the watermark (``care_daily``: the latest of those
+# three stamps counted; all three columns are indexed), plus today and
+# yesterday, plus once a day (``care_daily_full``) the last ``FULL_DAYS`` days
+# for what changes without a stamp (an intent corrected, and with it the
+# deadline). A day is rebuilt whole (delete and insert from aggregate SQL),
+# so refreshes are idempotent, as for ``MentionDaily``.
+
+CARE_STATE = "care_daily"
+CARE_FULL_STATE = "care_daily_full"
+CARE_STAMPS = ("fetched_at", "first_response_at", "status_changed_at")
+# Histogram bins of the response times: floor(ln(1 + seconds) * this), so a
+# bin spans a factor e^(1/100), about 1 % (see listening/reports/care.py).
+CARE_BINS_PER_E = 100
+
+
+def care_bin(seconds: int) -> int:
+    return int(math.log1p(seconds) * CARE_BINS_PER_E)
+
+
+def _care_day():
+    return TruncDate("fetched_at", tzinfo=local_tz())
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _fetched_in(days: list[date]) -> Q:
+    q = Q(pk__in=[])
+    for first, last in _runs(days):
+        q |= Q(
+            fetched_at__gte=day_start(first),
+            fetched_at__lt=day_start(last + timedelta(days=1)),
+        )
+    return q
+
+
+def _care_rows(days: list[date]) -> tuple[list[CareDaily], list[CareResponse]]:
+    """The care rows of ``days``: two aggregate queries."""
+    wanted = set(days)
+    mentions = Mention.objects.filter(_fetched_in(days)).order_by()
+    answered = Q(first_response_at__isnull=False)
+    no_response = Q(first_response_at__isnull=True)
+    ignored = Q(status="ignored")
+    # The assignee of a mention nobody is recorded as answering first.
+    waiting = Case(
+        When(first_response_by__isnull=True, then=F("assignee_id")),
+        default=Value(None),
+        output_field=BigIntegerField(),
+    )
+    counts = (
+        mentions.annotate(day=_care_day(), waiting=waiting)
+        .values("day", "intent", "source__kind", "first_response_by", "waiting")
+        .annotate(
+            n_arrived=Count("pk"),
+            n_answered=Count("pk", filter=answered),
+            n_ignored=Count("pk", filter=no_response & ignored),
+            n_unanswered=Count("pk", filter=no_response & ~ignored),
+            n_met=Count(
+                "pk",
+                filter=answered
+                & Q(due_at__isnull=False, first_response_at__lte=F("due_at")),
+            ),
+            n_missed=Count(
+                "pk",
+                filter=answered
+                & Q(due_at__isnull=False, first_response_at__gt=F("due_at")),
+            ),
+        )
+    )
+    daily = [
+        CareDaily(
+            day=_as_date(row["day"]),
+            intent=row["intent"],
+            source_kind=row["source__kind"],
+            responder_id=row["first_response_by"],
+            assignee_id=row["waiting"],
+            arrived=row["n_arrived"],
+            answered=row["n_answered"],
+            ignored=row["n_ignored"],
+            unanswered=row["n_unanswered"],
+            sla_met=row["n_met"],
+            sla_missed=row["n_missed"],
+        )
+        for row in counts
+        if _as_date(row["day"]) in wanted
+    ]
+    times = (
+        mentions.filter(first_response_seconds__isnull=False)
+        .annotate(day=_care_day(), waiting=waiting)
+        .values(
+            "day",
+            "intent",
+            "source__kind",
+            "first_response_by",
+            "waiting",
+            "first_response_seconds",
+        )
+        .annotate(n=Count("pk"))
+    )
+    responses = [
+        CareResponse(
+            day=_as_date(row["day"]),
+            intent=row["intent"],
+            source_kind=row["source__kind"],
+            responder_id=row["first_response_by"],
+            assignee_id=row["waiting"],
+            seconds=row["first_response_seconds"],
+            n=row["n"],
+            bin=care_bin(row["first_response_seconds"]),
+            week=_as_date(row["day"]) - timedelta(days=_as_date(row["day"]).weekday()),
+            month=_as_date(row["day"]).replace(day=1),
+        )
+        for row in times
+        if _as_date(row["day"]) in wanted
+    ]
+    return daily, responses
+
+
+def care_rebuild(days: Iterable[date]) -> int:
+    """Rebuild the care rows of ``days``; returns the rows written."""
+    created = 0
+    for chunk in _chunks(days):
+        daily, responses = _care_rows(chunk)
+        CareDaily.objects.filter(day__in=chunk).delete()
+        CareResponse.objects.filter(day__in=chunk).delete()
+        created += len(CareDaily.objects.bulk_create(daily, batch_size=1000))
+        created += len(CareResponse.objects.bulk_create(responses, batch_size=1000))
+    return created
+
+
+def _care_watermark() -> datetime | None:
+    """The latest of the stamps that move a mention's care outcome (one
+    indexed MAX each)."""
+    latest = [
+        Mention.objects.aggregate(latest=Max(stamp))["latest"] for stamp in CARE_STAMPS
+    ]
+    found = [moment for moment in latest if moment is not None]
+    return max(found) if found else None
+
+
+def _changed_after(moment: datetime, now: datetime) -> Q:
+    """Mentions fetched, answered or moved to another status after ``moment``
+    (and by ``now``: a stamp ahead of the clock counts once it is reached)."""
+    q = Q(pk__in=[])
+    for stamp in CARE_STAMPS:
+        q |= Q(**{f"{stamp}__gt": moment, f"{stamp}__lte": now})
+    return q
+
+
+def care_days_since(watermark: datetime | None, now: datetime) -> set[date]:
+    """The days (of arrival) of the mentions fetched, answered or moved to
+    another status after ``watermark``; every day when there is none."""
+    mentions = Mention.objects.all()
+    if watermark is not None:
+        mentions = mentions.filter(_changed_after(watermark - WATERMARK_OVERLAP, now))
+    found = mentions.annotate(day=_care_day()).values_list("day", flat=True)
+    return {_as_date(d) for d in found.distinct().order_by()}
+
+
+def care_refresh(
+    *,
+    days: Iterable[date] | None = None,
+    now: datetime | None = None,
+    wait: bool = True,
+    light: bool = False,
+) -> dict:
+    """Rebuild the care rows that may have changed (or ``days``).
+
+    ``light=True`` (a report page): nothing when no mention was fetched,
+    answered or changed status since the watermark (three indexed lookups);
+    else only those days, and nothing at all on a big install before the
+    first full build or when that is more than ``LIGHT_MAX_DAYS`` days (the
+    beat task does those). ``wait=False`` skips when another refresh runs.
+    Returns ``{"days": days rebuilt, "rows": rows written}``."""
+    now = now or timezone.now()
+    if light:
+        state = RollupState.objects.filter(name=CARE_STATE).first()
+        if state is not None and (
+            state.watermark is None
+            or not Mention.objects.filter(_changed_after(state.watermark, now)).exists()
+        ):
+            return {"days": 0, "rows": 0}
+    with transaction.atomic():
+        state = _state(CARE_STATE, wait=wait)
+        if state is None:
+            return {"days": 0, "rows": 0}
+        if days is not None:
+            wanted = set(days)
+            return {"days": len(wanted), "rows": care_rebuild(wanted)}
+        # Capped at now: a stamp from a clock ahead (or synthetic data) must
+        # not hide the changes made until then.
+        watermark = _care_watermark()
+        if watermark is not None:
+            watermark = min(watermark, now)
+        if light:
+            small = (
+                Mention.objects.all()[: LIGHT_SMALL_INSTALL + 1].count()
+                <= LIGHT_SMALL_INSTALL
+            )
+            if not small and state.watermark is None:
+                return {"days": 0, "rows": 0}
+            wanted = care_days_since(state.watermark, now)
+            if not small and len(wanted) > LIGHT_MAX_DAYS:
+                return {"days": 0, "rows": 0}
+        else:
+            wanted = care_days_since(state.watermark, now)
+            today = local_date(now)
+            wanted |= {today, today - timedelta(days=1)}
+            full = _state(CARE_FULL_STATE, wait=True)
+            if full.refreshed_at is None or now - full.refreshed_at >= FULL_EVERY:
+                wanted |= {today - timedelta(days=n) for n in range(FULL_DAYS)}
+                full.refreshed_at = now
+                full.save(update_fields=["refreshed_at"])
+        rows = care_rebuild(wanted)
+        if watermark is not None:
+            state.watermark = watermark
         state.refreshed_at = now
         state.save(update_fields=["watermark", "refreshed_at"])
     return {"days": len(wanted), "rows": rows}

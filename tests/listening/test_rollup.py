@@ -386,3 +386,140 @@ def test_a_report_page_refresh_is_light_on_a_big_install(rss, monkeypatch):
     assert totals(date(2026, 3, 1))["mentions"] == 0  # left to the beat task
     rollup_refresh(now=old_import)
     assert totals(date(2026, 3, 1))["mentions"] == 1
+
+
+# --- the care rollup -------------------------------------------------------------
+
+OLD_DAY = date(2026, 3, 1)  # before the monthly pass's 35 days (from 6 March)
+
+
+def care_day(day: date) -> dict:
+    from django.db.models import Sum
+
+    from listening.models import CareDaily
+
+    names = ("arrived", "answered", "ignored", "unanswered", "sla_met", "sla_missed")
+    found = CareDaily.objects.filter(day=day).aggregate(
+        **{name: Sum(name) for name in names}
+    )
+    return {name: found[name] or 0 for name in names}
+
+
+def old_and_new(rss) -> Mention:
+    """A mention that arrived on OLD_DAY (due two hours later), counted by a
+    full build, and a fresh one that moves the watermark up to NOW."""
+    old = make(
+        rss,
+        posted_at=local(2026, 3, 1, 9),
+        fetched_at=local(2026, 3, 1, 10),
+        due_at=local(2026, 3, 1, 12),
+    )
+    make(rss, posted_at=local(2026, 4, 10, 11), fetched_at=NOW)
+    rollup_refresh(now=NOW)
+    assert care_day(OLD_DAY)["unanswered"] == 1
+    return old
+
+
+def test_care_rollup_counts_the_outcomes_per_day_of_arrival(rss, staff):
+    """The day is the local date of fetched_at (00:30 on 2 March in Amsterdam
+    is still 1 March in UTC), and the outcomes are disjoint."""
+    arrived = local(2026, 3, 2, 0, 30)
+    make(
+        rss,
+        fetched_at=arrived,
+        due_at=arrived + timedelta(hours=2),
+        first_response_at=arrived + timedelta(hours=1),
+        first_response_seconds=3600,
+        first_response_by=staff,
+        status="responded",
+    )
+    make(rss, fetched_at=arrived, status="ignored")
+    make(rss, fetched_at=arrived, status="assigned", assignee=staff)
+    rollup_refresh(now=NOW)
+    assert care_day(date(2026, 3, 2)) == {
+        "arrived": 3,
+        "answered": 1,
+        "ignored": 1,
+        "unanswered": 1,
+        "sla_met": 1,
+        "sla_missed": 0,
+    }
+    assert care_day(date(2026, 3, 1))["arrived"] == 0
+    from listening.models import CareDaily, CareResponse
+
+    assert list(CareResponse.objects.values_list("seconds", "n", "responder_id")) == [
+        (3600, 1, staff.pk)
+    ]
+    waiting = CareDaily.objects.get(unanswered=1)
+    assert (waiting.responder_id, waiting.assignee_id) == (None, staff.pk)
+
+
+def test_an_answer_to_an_old_mention_recounts_its_day(rss, staff):
+    old = old_and_new(rss)
+    answered = NOW + timedelta(hours=1)
+    Mention.objects.filter(pk=old.pk).update(
+        first_response_at=answered,
+        first_response_seconds=int((answered - old.fetched_at).total_seconds()),
+        first_response_by=staff,
+    )
+    rollup_refresh(now=NOW + timedelta(hours=2))  # no monthly pass yet
+    assert care_day(OLD_DAY) == {
+        "arrived": 1,
+        "answered": 1,
+        "ignored": 0,
+        "unanswered": 0,
+        "sla_met": 0,
+        "sla_missed": 1,
+    }
+    from listening.models import CareResponse
+
+    assert CareResponse.objects.get(day=OLD_DAY).responder_id == staff.pk
+
+
+def test_ignoring_an_old_mention_recounts_its_day(rss):
+    old = old_and_new(rss)
+    Mention.objects.filter(pk=old.pk).update(
+        status="ignored", status_changed_at=NOW + timedelta(hours=1)
+    )
+    rollup_refresh(now=NOW + timedelta(hours=2))
+    assert care_day(OLD_DAY)["ignored"] == 1
+    assert care_day(OLD_DAY)["unanswered"] == 0
+
+
+def test_an_old_change_without_a_stamp_waits_for_an_explicit_rebuild(rss):
+    """Only the stamps mark a day dirty (an intent correction has none and
+    is caught by the monthly pass within 35 days); ``days=`` rebuilds."""
+    old = old_and_new(rss)
+    Mention.objects.filter(pk=old.pk).update(status="ignored")
+    rollup_refresh(now=NOW + timedelta(hours=2))
+    assert care_day(OLD_DAY)["ignored"] == 0
+    rollup_refresh(days=[OLD_DAY], now=NOW + timedelta(hours=2))
+    assert care_day(OLD_DAY)["ignored"] == 1
+
+
+def test_the_care_page_refresh_is_light_on_a_big_install(rss, staff, monkeypatch):
+    from listening import rollup
+
+    monkeypatch.setattr(rollup, "LIGHT_SMALL_INSTALL", 0)  # act as if big
+    old = make(rss, fetched_at=local(2026, 3, 1, 10))
+    assert rollup.care_refresh(now=NOW, light=True) == {"days": 0, "rows": 0}
+    assert care_day(OLD_DAY)["arrived"] == 0  # left to the beat task
+
+    rollup_refresh(now=NOW)  # the beat task's full build
+    assert care_day(OLD_DAY)["unanswered"] == 1
+    # Nothing changed: three indexed lookups and no rebuild.
+    assert rollup.care_refresh(now=NOW, light=True) == {"days": 0, "rows": 0}
+    # An answer today to the old mention: its day only.
+    Mention.objects.filter(pk=old.pk).update(
+        first_response_at=NOW + timedelta(hours=1),
+        first_response_seconds=3600,
+        first_response_by=staff,
+    )
+    later = NOW + timedelta(hours=2)
+    assert rollup.care_refresh(now=later, light=True)["days"] == 1
+    assert care_day(OLD_DAY)["answered"] == 1
+    # A stamp ahead of the clock waits until it is reached.
+    Mention.objects.filter(pk=old.pk).update(
+        status="closed", status_changed_at=later + timedelta(hours=1)
+    )
+    assert rollup.care_refresh(now=later, light=True) == {"days": 0, "rows": 0}

@@ -567,6 +567,9 @@ def _rollup_percentiles(
     if not answered:
         return {}
     queryset = _in_period(CareResponse, period, filters)
+    bucket_column = {BUCKET_DAY: "day", BUCKET_WEEK: "week"}.get(period.bucket, "month")
+    if answered <= EXACT_MAX and connection.vendor == "postgresql":
+        return _exact_percentiles_sql(period, queryset, bucket_column, grouped=grouped)
     if answered <= EXACT_MAX or connection.vendor != "postgresql":
         grouped_values: dict = {}
         rows = queryset.annotate(b=period.trunc_date("day")).values_list(
@@ -582,7 +585,6 @@ def _rollup_percentiles(
             key: (percentile(values, 0.5), percentile(values, 0.9))
             for key, values in grouped_values.items()
         }
-    bucket_column = {BUCKET_DAY: "day", BUCKET_WEEK: "week"}.get(period.bucket, "month")
     histogram = queryset.annotate(
         i=F("intent"),
         s=F("responder_id"),
@@ -630,6 +632,42 @@ def _rollup_percentiles(
         )
         for key, found in bins.items()
     }
+
+
+def _exact_percentiles_sql(
+    period: Period, queryset, bucket_column: str, *, grouped: bool
+) -> dict[tuple[str, Any], tuple[float | None, float | None]]:
+    """The exact path on PostgreSQL: ``percentile_cont`` over the times, each
+    repeated ``n`` times (``generate_series``), in the database. Reading the
+    rows into Python cost about 0.25 s per call at 20,000 times."""
+    rows = queryset.annotate(
+        i=F("intent"), s=F("responder_id"), b=F(bucket_column), v=F("seconds"), w=F("n")
+    ).values_list("i", "s", "b", "v", "w")
+    inner, params = rows.query.sql_with_params()
+    if grouped:
+        columns = '"i", "s", "b", GROUPING("i", "s", "b")'
+        group_by = 'GROUP BY GROUPING SETS ((), ("i"), ("s"), ("b"))'
+    else:
+        columns, group_by = "NULL, NULL, NULL, 7", ""
+    sql = (
+        f"SELECT {columns}, "  # noqa: S608
+        'percentile_cont(0.5) WITHIN GROUP (ORDER BY "v"), '
+        'percentile_cont(0.9) WITHIN GROUP (ORDER BY "v") '
+        "FROM ({inner}) AS answered "
+        'CROSS JOIN LATERAL generate_series(1, answered."w") '
+        f"{group_by}"
+    ).replace("{inner}", inner)
+    kinds = {7: ("", None), 3: ("i", 0), 5: ("s", 1), 6: ("b", 2)}
+    out: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *keys, grouping, p50, p90 in cursor.fetchall():
+            kind, index = kinds[grouping]
+            key = None if index is None else keys[index]
+            if kind == "b":
+                key = _bucket(period, key)
+            out[(kind, key)] = (p50, p90)
+    return out
 
 
 def _histogram_percentile(

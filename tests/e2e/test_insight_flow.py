@@ -14,6 +14,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from wagtail.models import Locale, Page
 
 from listening.models import SpikeAlert
 from tests.factories import PASSWORD, UserFactory
@@ -23,6 +24,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(live_server):
+    if Page.get_first_root_node() is None:
+        # A transactional test before this one flushed the tree that
+        # Wagtail's migration made.
+        en, _ = Locale.objects.get_or_create(language_code="en")
+        Page.add_root(instance=Page(title="Root", slug="root", locale=en))
     call_command("seed_demo", stdout=io.StringIO())
     staff = get_user_model().objects.get(username="community")
     # English screens make the assertions readable; the demo's own language

@@ -297,9 +297,30 @@ def care_facts(period: Period, filters: dict, *, now: datetime) -> CareFacts:
         bucket = _bucket(period, row["bucket"])
         if bucket is not None:
             _add(by_bucket, bucket, row)
-    groups = {"": total, "i": by_intent, "s": by_staff, "b": by_bucket}
     answered = population.filter(first_response_seconds__isnull=False)
-    for (kind, key), (p50, p90) in _grouped_percentiles(answered, period).items():
+    return _care_facts(
+        total,
+        by_intent,
+        by_staff,
+        by_bucket,
+        waiting,
+        _grouped_percentiles(answered, period),
+    )
+
+
+def _care_facts(
+    total: dict,
+    by_intent: dict,
+    by_staff: dict,
+    by_bucket: dict,
+    waiting: dict,
+    found_percentiles: dict,
+) -> CareFacts:
+    """The groupings' measures, with their percentiles (keyed ``("", None)``,
+    ``("i", intent)``, ``("s", staff id)``, ``("b", bucket)``), from the live
+    reads and from the rollup alike."""
+    groups = {"": total, "i": by_intent, "s": by_staff, "b": by_bucket}
+    for (kind, key), (p50, p90) in found_percentiles.items():
         if key in groups[kind]:
             groups[kind][key].update(p50=p50, p90=p90)
 
@@ -518,23 +539,13 @@ def care_facts_rollup(
         bucket = _bucket(period, found["bucket"])
         if bucket in by_bucket:
             by_bucket[bucket]["sla_decided"] += found["n"]
-    groups = {"": total, "i": by_intent, "s": by_staff, "b": by_bucket}
-    found_percentiles = _rollup_percentiles(
-        period, filters, total[None]["answered"], grouped=True
-    )
-    for (kind, key), (p50, p90) in found_percentiles.items():
-        if key in groups[kind]:
-            groups[kind][key].update(p50=p50, p90=p90)
-
-    def measured(group: dict) -> dict:
-        return {key: _measures(row) for key, row in group.items()}
-
-    return CareFacts(
-        total=_measures(total[None]),
-        by_intent=measured(by_intent),
-        by_staff=measured(by_staff),
-        by_bucket=measured(by_bucket),
-        waiting=waiting,
+    return _care_facts(
+        total,
+        by_intent,
+        by_staff,
+        by_bucket,
+        waiting,
+        _rollup_percentiles(period, filters, total[None]["answered"], grouped=True),
     )
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install install-dev lint format migrate demo serve bench messages clean
+.PHONY: run test install install-dev lint format migrate demo serve bench messages audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make audit: bandit on our code, pip-audit on the pinned requirements
+audit: install-dev
+	bash .ci/audit
 
 ## make messages: refresh the Dutch catalogue after changing UI strings
 messages: install-dev

@@ -462,7 +462,7 @@ def seed(*, home_en, nl, staff, members) -> None:
 
 def _history_raw(now) -> list[tuple[str, RawMention]]:
     """(source kind, post) for two months of history and the burst."""
-    rng = random.Random(7)  # noqa: S311 - demo data, not security
+    rng = random.Random(7)  # noqa: S311 # nosec B311 - demo data, not security
     combos = [
         (lang, template.format(x=filler), tail)
         for lang, template, fillers in HISTORY_TEMPLATES
@@ -563,7 +563,7 @@ def _handle(mention_ids: list[int], team: list, now) -> None:
     """What staff did with the history: replies (most on time, some late),
     ignored and closed posts, and the rest still open. Only posts older than
     a day are handled, and only once (the new ones of this run)."""
-    rng = random.Random(11)  # noqa: S311 - demo data, not security
+    rng = random.Random(11)  # noqa: S311 # nosec B311 - demo data, not security
     mentions = (
         Mention.objects.filter(
             pk__in=mention_ids, posted_at__lt=now - timedelta(days=1)

@@ -356,7 +356,7 @@ def _grouped_percentiles(
         # The inner SQL is the ORM's own, its values passed as parameters.
         inner, params = values.query.sql_with_params()
         sql = (
-            'SELECT "i", "s", "b", GROUPING("i", "s", "b"), '  # noqa: S608
+            'SELECT "i", "s", "b", GROUPING("i", "s", "b"), '  # noqa: S608 # nosec B608
             'percentile_cont(0.5) WITHIN GROUP (ORDER BY "v"), '
             'percentile_cont(0.9) WITHIN GROUP (ORDER BY "v") '
             f"FROM ({inner}) AS answered "
@@ -661,7 +661,7 @@ def _exact_percentiles_sql(
     else:
         columns, group_by = "NULL, NULL, NULL, 7", ""
     sql = (
-        f"SELECT {columns}, "  # noqa: S608
+        f"SELECT {columns}, "  # noqa: S608 # nosec B608
         'percentile_cont(0.5) WITHIN GROUP (ORDER BY "v"), '
         'percentile_cont(0.9) WITHIN GROUP (ORDER BY "v") '
         "FROM ({inner}) AS answered "

@@ -57,7 +57,7 @@ def _embedder_options() -> dict:
         "local_files_only": True,
         "normalize_embeddings": True,
         "progress_bar": False,
-        "token": None,
+        "token": None,  # nosec B105 - no hub token: offline only
     }
 
 

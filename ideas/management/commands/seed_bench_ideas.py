@@ -258,7 +258,7 @@ class Command(BaseCommand):
                 SEMANTIC_STORE="memory", SEMANTIC_EMBEDDINGS_ENABLED=False
             ):
                 call_command("seed_demo", stdout=self.stdout)
-        rng = random.Random(opts["seed"])  # noqa: S311 - reproducible fake data
+        rng = random.Random(opts["seed"])  # noqa: S311 # nosec B311 - reproducible fake data
         member_ids = self._members(members, rng)
         ideas, votes, history = self._ideas(
             rng, n_ideas=n_ideas, per_idea=per_idea, member_ids=member_ids
@@ -484,25 +484,25 @@ class Command(BaseCommand):
                 column = rel.field.column
                 # Table and column names come from the models, not from input.
                 if rel.on_delete is models.CASCADE:
-                    action = f"DELETE FROM {table}"  # noqa: S608
+                    action = f"DELETE FROM {table}"  # noqa: S608 # nosec B608
                 elif rel.related_model is Idea:
                     # Bench duplicates merged into bench ideas go with them
                     # (a merged idea without a target breaks a constraint).
                     continue
                 else:
-                    action = f"UPDATE {table} SET {column} = NULL"  # noqa: S608
+                    action = f"UPDATE {table} SET {column} = NULL"  # noqa: S608 # nosec B608
                 cursor.execute(
                     f"{action} WHERE {column} IN ({ideas_sql})",  # noqa: S608
                     ideas_params,
                 )
             # Bench members' votes on other ideas (none unless someone voted).
             cursor.execute(
-                f"DELETE FROM {Vote._meta.db_table} WHERE user_id IN ("  # noqa: S608
+                f"DELETE FROM {Vote._meta.db_table} WHERE user_id IN ("  # noqa: S608 # nosec B608
                 f"SELECT id FROM {User._meta.db_table} WHERE username LIKE %s)",
                 [f"{MEMBER_PREFIX}%"],
             )
             cursor.execute(
-                f"DELETE FROM {idea_table} WHERE id IN ({ideas_sql})",  # noqa: S608
+                f"DELETE FROM {idea_table} WHERE id IN ({ideas_sql})",  # noqa: S608 # nosec B608
                 ideas_params,
             )
             self.stdout.write(f"Deleted {cursor.rowcount} ideas of an earlier run.")
@@ -535,7 +535,7 @@ def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> 
             ]
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608 # nosec B608
                 rows,
             )
     return len(rows)
@@ -548,12 +548,12 @@ def _allocate_ids(model: type[models.Model], count: int) -> int:
         if connection.vendor == "postgresql":
             # One statement moves the sequence past the block, so later
             # inserts (ours or anyone's) get ids after it.
-            highest = f"SELECT COALESCE(MAX(id), 0) FROM {table}"  # noqa: S608
+            highest = f"SELECT COALESCE(MAX(id), 0) FROM {table}"  # noqa: S608 # nosec B608
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST("
                 f"({highest}), nextval(pg_get_serial_sequence(%s, 'id'))) + %s)",
                 [table, table, count],
             )
             return cursor.fetchone()[0] - count + 1
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 # nosec B608
         return cursor.fetchone()[0] + 1

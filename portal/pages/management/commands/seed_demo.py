@@ -28,7 +28,7 @@ from portal.pages.models import (
     StandardPage,
 )
 
-DEMO_PASSWORD = "seed-demo"  # noqa: S105 - printed demo login, DEBUG only
+DEMO_PASSWORD = "seed-demo"  # noqa: S105 # nosec B105 - printed demo login, DEBUG only
 
 
 class Command(BaseCommand):

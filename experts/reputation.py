@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.outbox import enqueue
+
 from .models import (
     BadgeAward,
     ExpertLevel,
@@ -149,7 +151,7 @@ def _after_change(*, user, old_points: int, new_points: int) -> None:
     if new.min_points > old.min_points:
         from .tasks import notify_level_up
 
-        transaction.on_commit(lambda: notify_level_up.delay(user.pk, new.min_points))
+        enqueue(notify_level_up, user.pk, new.min_points)
     badges_award(user=user)
 
 

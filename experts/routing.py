@@ -21,6 +21,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Value
 from django.utils import timezone
 
+from portal.core.outbox import enqueue
+
 from .models import (
     ExpertProfile,
     ExpertStatus,
@@ -234,5 +236,5 @@ def question_route(
             ignore_conflicts=True,
         )
         round_id = round_.pk
-        transaction.on_commit(lambda: notify_routed.delay(round_id))
+        enqueue(notify_routed, round_id)
     return round_

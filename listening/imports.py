@@ -35,6 +35,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.outbox import enqueue
+
 from .connectors.base import RawMention
 from .connectors.upload import FORMATS, ImportFormatError, Preset, parse_rows
 from .models import ImportJob, ImportStatus, Source, SourceKind
@@ -306,7 +308,7 @@ def import_job_create(
         )
         job.file.save(name, upload, save=False)
         job.save()
-        transaction.on_commit(lambda: run_import.delay(job.pk))
+        enqueue(run_import, job.pk)
     return job
 
 
@@ -439,5 +441,5 @@ def import_jobs_resume(*, now: datetime | None = None) -> list[int]:
         ).values_list("pk", flat=True)
     )
     for job_id in ids:
-        transaction.on_commit(lambda jid=job_id: run_import.delay(jid))
+        enqueue(run_import, job_id)
     return ids

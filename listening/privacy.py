@@ -30,6 +30,8 @@ from django.db.models import Case, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from portal.core.outbox import enqueue_call
+
 from .apps import RETENTION_ACTIONS
 from .models import Invitation, Mention, PrivacyRequest, PrivacyRequestKind
 
@@ -267,9 +269,8 @@ def handle_erase(*, handle: str, user=None, note: str = "") -> int:
     # few minutes later, removes it. It gets the hash, never the handle.
     from .tasks import erasure_sweep
 
-    hashed = request.handle_hash
-    transaction.on_commit(
-        lambda: erasure_sweep.apply_async(args=[hashed], countdown=ERASURE_SWEEP_DELAY)
+    enqueue_call(
+        erasure_sweep, args=[request.handle_hash], countdown=ERASURE_SWEEP_DELAY
     )
     return erased
 

@@ -33,6 +33,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from portal.core.outbox import enqueue, enqueue_call
+
 from .enrichment.fewshot import (
     TUNED,
     Examples,
@@ -381,8 +383,7 @@ def relabel_new_enqueue(*, mention_ids: Sequence[int]) -> bool:
         return False
     from .tasks import relabel_mentions
 
-    ids = list(mention_ids)
-    transaction.on_commit(lambda: relabel_mentions.delay(ids))
+    enqueue(relabel_mentions, list(mention_ids))
     return True
 
 
@@ -393,11 +394,11 @@ def relabel_recent_enqueue() -> bool:
         return False
     from .tasks import relabel_recent
 
-    def enqueue() -> None:
+    def debounced() -> None:
         # The key lives a little shorter than the delay, so a correction made
         # just before the run starts is either in it or triggers another.
         if cache.add(RECENT_KEY, 1, timeout=RECENT_DELAY - 5):
-            relabel_recent.apply_async(countdown=RECENT_DELAY)
+            enqueue_call(relabel_recent, countdown=RECENT_DELAY)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(debounced)
     return True

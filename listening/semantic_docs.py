@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import partial
 
 from celery import shared_task
-from django.db import transaction
 
+from portal.core.outbox import enqueue_call
 from portal.core.text import plain_text
 
 # Positions per page in a "faq" object id; entries past this are not indexed.
@@ -131,7 +130,7 @@ def faq_page_changed(sender, instance, **kwargs) -> None:
     """page_published, page_unpublished, post_delete of a FAQ page: re-index
     its entries once the transaction commits (in the index queue's worker,
     which has the model loaded)."""
-    transaction.on_commit(partial(index_faq_page.delay, instance.pk), robust=True)
+    enqueue_call(index_faq_page, args=[instance.pk], robust=True)
 
 
 def register() -> None:

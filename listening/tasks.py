@@ -1,7 +1,9 @@
 """Thin tasks: ids in, one service call out. All are idempotent."""
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
+
+from portal.core.outbox import enqueue
 
 from . import services
 
@@ -22,7 +24,7 @@ def poll_due() -> int:
     """Enqueue a poll for every source whose interval has passed (beat)."""
     due = services.sources_due()
     for source_id in due:
-        transaction.on_commit(lambda sid=source_id: poll_source.delay(sid))
+        enqueue(poll_source, source_id)
     services.sources_alert_broken()
     return len(due)
 

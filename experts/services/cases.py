@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.outbox import enqueue
 from portal.core.text import markdown_to_safe_html
 
 from ..models import Answer, CaseMessage, PrivateCase, Question, QuestionStatus
@@ -71,7 +72,7 @@ def question_make_private(*, question: Question, by, reason: str) -> PrivateCase
         semantic.enqueue_index(kind="answer", object_id=answer_id)
     from ..tasks import notify_case_opened
 
-    transaction.on_commit(lambda: notify_case_opened.delay(case.pk))
+    enqueue(notify_case_opened, case.pk)
     return case
 
 
@@ -121,7 +122,7 @@ def case_message_post(*, case: PrivateCase, author, body: str) -> CaseMessage:
     )
     from ..tasks import notify_case_message
 
-    transaction.on_commit(lambda: notify_case_message.delay(message.pk))
+    enqueue(notify_case_message, message.pk)
     return message
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.outbox import enqueue
 from portal.core.text import clean_single_line
 
 from ..models import (
@@ -111,7 +112,7 @@ def expert_apply(
     else:
         from ..tasks import notify_staff_application
 
-        transaction.on_commit(lambda: notify_staff_application.delay(application.pk))
+        enqueue(notify_staff_application, application.pk)
     return application
 
 
@@ -137,7 +138,7 @@ def _approve(application: ExpertApplication, *, by, auto: bool = False) -> None:
     profile.focus_areas.set(application.focus_areas.all())
     from ..tasks import notify_application_decided
 
-    transaction.on_commit(lambda: notify_application_decided.delay(application.pk))
+    enqueue(notify_application_decided, application.pk)
 
 
 @transaction.atomic
@@ -159,7 +160,7 @@ def expert_application_decide(
         application.save(update_fields=["status", "decided_by", "decided_at"])
         from ..tasks import notify_application_decided
 
-        transaction.on_commit(lambda: notify_application_decided.delay(application.pk))
+        enqueue(notify_application_decided, application.pk)
     return application
 
 

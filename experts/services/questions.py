@@ -9,6 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.outbox import enqueue
 from portal.core.text import clean_single_line, markdown_to_safe_html
 
 from ..models import (
@@ -154,7 +155,7 @@ def answer_post(
     from ..tasks import notify_answer
 
     badges_award(user=author)
-    transaction.on_commit(lambda: notify_answer.delay(answer.pk))
+    enqueue(notify_answer, answer.pk)
     _reindex("answer", answer.pk)
     return answer
 
@@ -198,7 +199,7 @@ def answer_accept(*, answer: Answer, by) -> Answer:
         )
     from ..tasks import notify_accepted
 
-    transaction.on_commit(lambda: notify_accepted.delay(answer.pk))
+    enqueue(notify_accepted, answer.pk)
     _reindex("answer", answer.pk)
     _reindex("question", question.pk)
     return answer
@@ -340,7 +341,7 @@ def answer_verify(
     if verified:
         from ..tasks import notify_verified
 
-        transaction.on_commit(lambda: notify_verified.delay(answer.pk))
+        enqueue(notify_verified, answer.pk)
     _reindex("answer", answer.pk)
     return answer
 

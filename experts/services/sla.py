@@ -5,6 +5,8 @@ because each step stamps the question before it acts."""
 from django.db import transaction
 from django.utils import timezone
 
+from portal.core.outbox import enqueue
+
 from ..models import Question, QuestionStatus, RoutingRound
 
 
@@ -52,8 +54,6 @@ def sla_sweep(*, now=None) -> dict[str, int]:
                 pk=question_id, escalated_at__isnull=True
             ).update(escalated_at=now)
             if claimed:
-                transaction.on_commit(
-                    lambda qid=question_id: notify_staff_overdue.delay(qid)
-                )
+                enqueue(notify_staff_overdue, question_id)
                 escalated += 1
     return {"rerouted": rerouted, "escalated": escalated}

@@ -1,6 +1,7 @@
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+
+from portal.core.outbox import enqueue
 
 from ..models import Idea
 from .follow import idea_follow
@@ -17,4 +18,4 @@ def idea_comment_posted(*, comment) -> None:
         idea_follow(idea=idea, user=comment.user)
     from ..tasks import notify_comment
 
-    transaction.on_commit(lambda: notify_comment.delay(comment.pk))
+    enqueue(notify_comment, comment.pk)

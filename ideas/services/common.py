@@ -1,6 +1,5 @@
 import math
 
-from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest, Log
 from django.utils import timezone
@@ -32,10 +31,6 @@ def idea_counters_refresh(*, idea_id: int, created_at, vote_delta: int = 0) -> N
         trending_score=Log(Value(10.0), Greatest(F("vote_count"), Value(1)))
         + Value(trending_base(created_at))
     )
-
-
-def after_commit(func, *args, **kwargs) -> None:
-    transaction.on_commit(lambda: func(*args, **kwargs))
 
 
 def enqueue_reindex(idea_id: int) -> None:

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.outbox import enqueue
 from portal.core.text import markdown_to_safe_html
 
 from ..models import Idea, IdeaStatus, StatusChange
@@ -60,6 +61,6 @@ def idea_respond(
 
     from ..tasks import notify_followers
 
-    transaction.on_commit(lambda: notify_followers.delay(change.pk))
+    enqueue(notify_followers, change.pk)
     enqueue_reindex(idea.pk)
     return change

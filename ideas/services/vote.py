@@ -5,6 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.outbox import enqueue
+
 from ..models import Idea, Vote, VoteBurst
 from .common import idea_counters_refresh
 from .errors import IdeaActionError, PermissionDenied
@@ -81,4 +83,4 @@ def _watch_for_vote_burst(*, idea: Idea, user) -> None:
     )
     from ..tasks import notify_staff_vote_burst
 
-    transaction.on_commit(lambda: notify_staff_vote_burst.delay(burst.pk))
+    enqueue(notify_staff_vote_burst, burst.pk)

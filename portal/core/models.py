@@ -27,3 +27,28 @@ class TaskPing(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.token
+
+
+class OutboxMessage(TimeStampedModel):
+    """A Celery task to publish, written in the transaction that asked for it.
+
+    `portal.core.outbox.enqueue` writes the row; the row is deleted once the
+    broker has the message. A row that stays means the broker was down: the
+    `core.outbox_flush` sweeper publishes it later. See portal/core/outbox.py.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    # Not before this time (a countdown the caller asked for).
+    eta = models.DateTimeField(_("not before"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.args}"

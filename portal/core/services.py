@@ -1,8 +1,7 @@
 import uuid
 
-from django.db import transaction
-
 from .models import TaskPing
+from .outbox import enqueue
 
 
 def health_ping_enqueue(*, token: str | None = None) -> str:
@@ -13,7 +12,7 @@ def health_ping_enqueue(*, token: str | None = None) -> str:
     from .tasks import health_ping
 
     token = token or uuid.uuid4().hex
-    transaction.on_commit(lambda: health_ping.delay(token))
+    enqueue(health_ping, token)
     return token
 
 

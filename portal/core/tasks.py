@@ -26,3 +26,18 @@ def health_ping(token: str) -> str:
     hostname = getattr(health_ping.request, "hostname", None) or "eager"
     task_ping_record(token=token, worker=hostname)
     return token
+
+
+# Beat runs it every minute; a run that waits in the queue longer than that
+# has been overtaken by the next one (the beat entry sets `expire_seconds`).
+@shared_task(
+    name="core.outbox_flush", acks_late=True, soft_time_limit=50, time_limit=60
+)
+def outbox_flush() -> dict[str, int]:
+    """Publish the outbox rows a commit hook could not (the broker was down).
+
+    Idempotent: each row is published until the broker takes it, then
+    deleted; tasks themselves are idempotent (at-least-once delivery)."""
+    from .outbox import outbox_flush as flush
+
+    return flush()

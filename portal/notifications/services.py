@@ -9,6 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal.core.outbox import enqueue
+
 from .models import Notification
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
@@ -60,7 +62,7 @@ def notification_send(
     if wants_email and prefs.email_frequency == "immediate":
         from .tasks import deliver_email
 
-        transaction.on_commit(lambda: deliver_email.delay(notification.pk))
+        enqueue(deliver_email, notification.pk)
     return notification
 
 

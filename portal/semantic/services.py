@@ -3,12 +3,12 @@
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from tqdm import tqdm
+
+from portal.core.outbox import enqueue_call
 
 from .documents import SemanticDocument
 from .registry import loader_for, registered_kinds
@@ -87,16 +87,16 @@ def remove(*, kind: str, ids: Sequence[int]) -> None:
 def enqueue_index(*, kind: str, object_id: int) -> None:
     """Re-index one document in a worker once the current transaction commits.
 
-    Nothing is queued if the transaction rolls back. A broker failure at that
-    point is logged rather than raised (`robust=True`): the member's write has
-    already committed, and `rebuild_semantic_index` repairs a missed update.
+    Nothing is queued if the transaction rolls back. The message goes through
+    the outbox (portal/core/outbox.py): a broker failure after the commit is
+    logged and the sweeper publishes it later; in eager mode an indexing error
+    is logged rather than raised (`robust=True`), and `rebuild_semantic_index`
+    repairs a missed update.
     """
     from .tasks import index_document  # tasks imports this module
 
     loader_for(kind)  # an unregistered kind fails here, in the caller's code
-    transaction.on_commit(
-        partial(index_document.delay, kind, int(object_id)), robust=True
-    )
+    enqueue_call(index_document, args=[kind, int(object_id)], robust=True)
 
 
 def rebuild(

@@ -144,6 +144,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: local memory by default; a Redis of its own in production, never the
 # broker's Redis (a full cache must not evict queued tasks).
 CACHES = {"default": env.cache("REDIS_CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache outage must not take pages down: this subclass logs and carries
+    # on without the cache, and gives up on a dead server within the timeout.
+    CACHES["default"]["BACKEND"] = "portal.core.cache.TolerantRedisCache"
+    _timeout = env.float("REDIS_CACHE_SOCKET_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_timeout=_timeout, socket_connect_timeout=_timeout
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -223,6 +231,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",  # nosec B105 - a rate
 }
+# The Wagtail and Django admin logins are not allauth's: failed attempts are
+# counted per IP and per username, and past this rate (django-ratelimit
+# syntax) the form answers 429 until the window has passed.
+ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="5/5m")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -311,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["portal.core.openapi.only_public_api"],
+    # Keep the enum hook (the default) and document the error responses.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.core.openapi.document_errors",
+    ],
     # Two serializers share the question status; name the enum once. Sources
     # and trackers both have a "kind", and a tracker lists source kinds.
     "ENUM_NAME_OVERRIDES": {
@@ -351,6 +368,13 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With Redis as the broker, a message a worker took but never acknowledged (the
+# worker was killed) goes back to the queue after this many seconds. It must
+# exceed the longest countdown (erasure sweep: 300 s) and the longest task a
+# second worker must not start twice; tasks are idempotent either way.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600),
+}
 # Beat copies these into django-celery-beat's tables on start; staff can then
 # change or pause them in the Django admin ("Periodic tasks").
 CELERY_BEAT_SCHEDULE = {
@@ -393,6 +417,13 @@ CELERY_BEAT_SCHEDULE = {
     "listening-resume-imports": {
         "task": "listening.resume_imports",
         "schedule": crontab(minute="*/2"),
+    },
+    # Tasks enqueued while the broker was down (portal/core/outbox.py).
+    "core-outbox-flush": {
+        "task": "core.outbox_flush",
+        "schedule": crontab(minute="*"),
+        # django-celery-beat's name for Celery's `expires` option.
+        "options": {"expire_seconds": 55},
     },
 }
 

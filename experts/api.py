@@ -10,16 +10,16 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from portal.core.api import ReadOrMember, raise_drf
+from portal.core.api import PageNumberPagination, ReadOrMember, query_choice, raise_drf
 from portal.pages.models import FocusArea
 
 from . import selectors, services
@@ -85,7 +85,7 @@ class AnswerSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
         default=False,
-        help_text="Staff only: post as the brand's official answer.",
+        help_text=_("Staff only: post as the brand's official answer."),
     )
 
     class Meta:
@@ -221,6 +221,9 @@ def _answer_data(request: Request, answer: Answer) -> dict:
 
 class QuestionListView(APIView):
     permission_classes = [ReadOrMember]
+    # Documents the list as paginated (drf-spectacular reads this attribute);
+    # get() pages with it too.
+    pagination_class = PageNumberPagination
     throttle_scope = "experts.ask"
 
     def get_throttles(self):
@@ -241,14 +244,14 @@ class QuestionListView(APIView):
     def get(self, request: Request) -> Response:
         """Public questions; private and hidden ones are never listed."""
         qs = selectors.question_list(
-            sort=request.query_params.get("ordering", "active"),
-            show=request.query_params.get("show", ""),
+            sort=query_choice(request, "ordering", list(SORTS), "active"),
+            show=query_choice(request, "show", [k for k in FILTERS if k]),
             focus_area=request.query_params.get("focus_area", "")[:60],
             search=request.query_params.get("search", "")[:200],
         )
         # The web list leaves the text out; the API serves it, in the same query.
         qs = qs.defer(None).defer("author__bio", "author__password")
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(
             QuestionSerializer(page, many=True).data
@@ -333,7 +336,7 @@ class AnswerAcceptView(AnswerActionView):
         """The asker (or staff) accepts this answer, replacing an earlier one."""
         return self._apply(request, answer_id, services.answer_accept, by=request.user)
 
-    @extend_schema(request=None, responses=AnswerSerializer)
+    @extend_schema(request=None, responses={200: AnswerSerializer})
     def delete(self, request: Request, answer_id: int) -> Response:
         return self._apply(
             request, answer_id, services.answer_unaccept, by=request.user
@@ -351,7 +354,7 @@ class AnswerHelpfulView(AnswerActionView):
             request, answer_id, services.answer_helpful, user=request.user
         )
 
-    @extend_schema(request=None, responses=AnswerSerializer)
+    @extend_schema(request=None, responses={200: AnswerSerializer})
     def delete(self, request: Request, answer_id: int) -> Response:
         return self._apply(
             request, answer_id, services.answer_unhelpful, user=request.user
@@ -378,7 +381,7 @@ class AnswerVerifyView(AnswerActionView):
         """Staff mark the answer as verified by the brand."""
         return self._verify(request, answer_id, verified=True)
 
-    @extend_schema(request=VerifySerializer, responses=AnswerSerializer)
+    @extend_schema(request=VerifySerializer, responses={200: AnswerSerializer})
     def delete(self, request: Request, answer_id: int) -> Response:
         """Staff withdraw the verification."""
         return self._verify(request, answer_id, verified=False)
@@ -386,6 +389,9 @@ class AnswerVerifyView(AnswerActionView):
 
 class ExpertListView(APIView):
     permission_classes = [ReadOrMember]
+    # Documents the list as paginated (drf-spectacular reads this attribute);
+    # get() pages with it too.
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[
@@ -399,7 +405,7 @@ class ExpertListView(APIView):
         qs = selectors.expert_list(
             focus_area=request.query_params.get("focus_area", "")[:60]
         )
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         serializer = ExpertSerializer(page, many=True, context={"levels": levels()})
         return paginator.get_paginated_response(serializer.data)

@@ -297,9 +297,11 @@ def answer_helpful_view(request: HttpRequest, page, answer_id: int) -> HttpRespo
             return HttpResponse(status=401, headers={"HX-Redirect": login.url})
         return login
     error = ""
+    error_status = 409
     marked = request.POST.get("action") != "unhelpful"
     if _limited(request, "experts.helpful", settings.EXPERTS_HELPFUL_RATE):
         error = _("You are voting very fast. Please wait a moment.")
+        error_status = 429
     else:
         try:
             if marked:
@@ -315,7 +317,7 @@ def answer_helpful_view(request: HttpRequest, page, answer_id: int) -> HttpRespo
             request,
             "experts/includes/helpful_button.html",
             _context(page, answer=answer, helpful_error=error),
-            status=409 if error else 200,
+            status=error_status if error else 200,
         )
     if error:
         messages.error(request, error)

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -12,12 +13,20 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from portal.core.api import ReadOrMember, raise_drf
+from portal.core.api import PageNumberPagination, ReadOrMember, query_choice, raise_drf
 from portal.pages.models import FocusArea
 
 from . import selectors, services
 from .models import Idea, IdeaMerge, IdeaStatus
 from .services.submit import BODY_MAX, TITLE_MAX
+
+
+class TagNamesField(serializers.ListField):
+    """Tag names: a list of strings in, the idea's tag names out (one field,
+    so the schema documents tags in the response too)."""
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
 
 
 class IdeaSerializer(serializers.ModelSerializer):
@@ -28,11 +37,10 @@ class IdeaSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    tags = serializers.ListField(
+    tags = TagNamesField(
         child=serializers.CharField(max_length=40),
         required=False,
         max_length=8,
-        write_only=True,
     )
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     has_voted = serializers.BooleanField(read_only=True, default=False)
@@ -70,14 +78,15 @@ class IdeaSerializer(serializers.ModelSerializer):
             "body": {"max_length": BODY_MAX},
         }
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["tags"] = [t.name for t in instance.tags.all()]
-        return data
+
+IDEA_SORTS = ["trending", "top", "new", "updated"]
 
 
 class IdeaListView(APIView):
     permission_classes = [ReadOrMember]
+    # Documents the list as paginated (drf-spectacular reads this attribute);
+    # get() pages with it too.
+    pagination_class = PageNumberPagination
     throttle_scope = "ideas.submit"
 
     def get_throttles(self):
@@ -89,26 +98,22 @@ class IdeaListView(APIView):
         parameters=[
             OpenApiParameter("status", str, enum=list(IdeaStatus.values)),
             OpenApiParameter("focus_area", str),
-            OpenApiParameter(
-                "ordering", str, enum=["trending", "top", "new", "updated"]
-            ),
+            OpenApiParameter("ordering", str, enum=IDEA_SORTS),
             OpenApiParameter("search", str),
             OpenApiParameter("page", int),
         ],
         responses=IdeaSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        from rest_framework.pagination import PageNumberPagination
-
         qs = selectors.idea_list(
             user=request.user,
-            sort=request.query_params.get("ordering", "trending"),
-            status=request.query_params.get("status", ""),
+            sort=query_choice(request, "ordering", IDEA_SORTS, "trending"),
+            status=query_choice(request, "status", IdeaStatus.values),
             focus_area=request.query_params.get("focus_area", "")[:60],
             search=request.query_params.get("search", "")[:200],
             with_text=True,
         )
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(IdeaSerializer(page, many=True).data)
 
@@ -159,7 +164,7 @@ class IdeaVoteView(APIView):
     def post(self, request: Request, idea_id: int) -> Response:
         return self._apply(request, idea_id, services.idea_vote)
 
-    @extend_schema(request=None, responses=IdeaSerializer)
+    @extend_schema(request=None, responses={200: IdeaSerializer})
     def delete(self, request: Request, idea_id: int) -> Response:
         return self._apply(request, idea_id, services.idea_unvote)
 
@@ -168,7 +173,11 @@ class IdeaSimilarView(APIView):
     permission_classes = [ReadOrMember]
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "q", str, description="The text to compare; empty gives no ideas."
+            )
+        ],
         responses=IdeaSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -218,7 +227,7 @@ class IdeaMergeView(APIView):
             target_id = int(request.data.get("into"))
         except (TypeError, ValueError):
             raise ValidationError(
-                {"into": ["Give the id of the original idea."]}
+                {"into": [_("Give the id of the original idea.")]}
             ) from None
         target = get_object_or_404(Idea, pk=target_id)
         try:

@@ -137,11 +137,13 @@ def idea_submit_view(request: HttpRequest, page) -> HttpResponse:
     form = IdeaSubmitForm(
         request.POST or None, request.FILES or None, focus_areas=areas
     )
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         if _limited(request, "ideas.submit", settings.IDEAS_SUBMIT_RATE):
             form.add_error(
                 None, _("You have shared a lot of ideas at once. Try again later.")
             )
+            status = 429
         else:
             try:
                 idea = services.idea_submit(
@@ -160,7 +162,6 @@ def idea_submit_view(request: HttpRequest, page) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you! Your idea is online."))
                 return HttpResponseRedirect(page.url + idea.path_segment)
-    status = 400 if request.method == "POST" else 200
     return render(
         request, "ideas/submit.html", _context(page, form=form), status=status
     )
@@ -192,8 +193,10 @@ def idea_vote_view(request: HttpRequest, page, idea_id: int) -> HttpResponse:
     if idea is None:
         raise Http404
     error = ""
+    error_status = 409
     if _limited(request, "ideas.vote", settings.IDEAS_VOTE_RATE):
         error = _("You are voting very fast. Please wait a moment.")
+        error_status = 429
     else:
         try:
             if request.POST.get("action") == "unvote":
@@ -208,7 +211,7 @@ def idea_vote_view(request: HttpRequest, page, idea_id: int) -> HttpResponse:
             request,
             "ideas/includes/vote_button.html",
             _context(page, idea=idea, vote_error=error),
-            status=200 if not error else 409,
+            status=200 if not error else error_status,
         )
     if error:
         messages.error(request, error)

@@ -16,6 +16,7 @@ The one endpoint open to anyone is the opt-out.
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -27,12 +28,13 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from portal.core.api import PageNumberPagination
 
 from . import consent, inbox, selectors, services
 from .connectors.base import language_tag
@@ -89,6 +91,10 @@ class MentionSerializer(serializers.ModelSerializer):
     sentiment_corrected = serializers.BooleanField(
         read_only=True, help_text=_("Staff corrected the sentiment by hand.")
     )
+    # Links as stored: empty when the post had none (or only an unsafe one),
+    # so a plain string rather than a "uri" that "" would not satisfy.
+    url = serializers.CharField(read_only=True)
+    author_url = serializers.CharField(read_only=True)
     sla = serializers.SerializerMethodField(
         help_text=_(
             "The response-time target: “met” or “missed” once answered, "
@@ -331,9 +337,18 @@ class TermListField(serializers.ListField):
             max_length=TERMS_MAX,
             **kwargs,
         )
+        # ListField's own count check runs on what to_internal_value returns,
+        # here one joined string, so it counted characters: eight long terms
+        # were refused and 300 empty ones passed. The count is checked on the
+        # list below instead; max_length stays for the schema (maxItems).
+        self.validators = [
+            v for v in self.validators if not isinstance(v, MaxLengthValidator)
+        ]
 
     def to_internal_value(self, data):
         terms = super().to_internal_value(data)
+        if len(terms) > TERMS_MAX:
+            self.fail("max_length", max_length=TERMS_MAX)
         if any("\n" in t or "\r" in t for t in terms):
             raise serializers.ValidationError(_("A term cannot span lines."))
         return "\n".join(t.strip() for t in terms if t.strip())
@@ -427,6 +442,9 @@ SORT_CHOICES = [
 
 class MentionListView(APIView):
     permission_classes = [IsAdminUser]
+    # Documents the list as paginated (drf-spectacular reads this attribute);
+    # get() pages with it too.
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[
@@ -488,7 +506,7 @@ class MentionListView(APIView):
         errors per filter name.
         """
         qs = mention_inbox_list(request.query_params, user=request.user)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         serializer = MentionSerializer(page, many=True, context={"now": timezone.now()})
         return paginator.get_paginated_response(serializer.data)
@@ -496,6 +514,9 @@ class MentionListView(APIView):
 
 class SourceListView(APIView):
     permission_classes = [IsAdminUser]
+    # Documents the list as paginated (drf-spectacular reads this attribute);
+    # get() pages with it too.
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int)],
@@ -504,7 +525,7 @@ class SourceListView(APIView):
     def get(self, request: Request) -> Response:
         """Sources with their health; credentials in settings are masked."""
         qs = Source.objects.order_by("name", "pk")
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(SourceSerializer(page, many=True).data)
 
@@ -519,6 +540,9 @@ class SourceListView(APIView):
 
 class TrackerListView(APIView):
     permission_classes = [IsAdminUser]
+    # Documents the list as paginated (drf-spectacular reads this attribute);
+    # get() pages with it too.
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int)],
@@ -527,7 +551,7 @@ class TrackerListView(APIView):
     def get(self, request: Request) -> Response:
         """Trackers: the brands, competitors and topics listened for."""
         qs = Tracker.objects.order_by("name", "pk")
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(TrackerSerializer(page, many=True).data)
 

@@ -89,7 +89,9 @@ def _inbox_url() -> str:
 def _next_url(request: HttpRequest) -> str:
     """Where to go after a POST: `next` when it stays on this site."""
     candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() would take anything else without
+    # a slash for a URL name to reverse, and a stray ":" crashed that.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate,
         allowed_hosts={request.get_host()},
         require_https=request.is_secure(),

@@ -91,7 +91,8 @@ def _preview(handle: str) -> dict:
 
 def privacy_requests(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    form = PrivacyRequestForm(request.POST or None)
+    # Bound on every POST, even an empty one (cleaned_data is read below).
+    form = PrivacyRequestForm(request.POST if request.method == "POST" else None)
     preview = None
     if request.method == "POST" and form.is_valid():
         handle = form.cleaned_data["handle"]

@@ -328,7 +328,9 @@ def _next_url(request: HttpRequest, mention: Mention, link=None) -> str:
     """`next` when it points to this site, else the loop page (closing the
     loop on an idea) or the mention's workspace."""
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() would take anything else without
+    # a slash for a URL name to reverse, and a stray ":" crashed that.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target,
         allowed_hosts={request.get_host()},
         require_https=request.is_secure(),

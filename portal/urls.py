@@ -8,9 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.views.account import LoginView as WagtailLoginView
 from wagtail.documents import urls as wagtaildocs_urls
 
 from listening.webhook import webhook_receive
+from portal.accounts.admin_login import admin_login_locked_out
 from portal.accounts.api import MeView
 from portal.core.comments import comments_api_disabled, rate_limited_comment_post
 from portal.pages import views as page_views
@@ -28,8 +30,16 @@ api_v1 = [
     path("", include("listening.api_urls")),
 ]
 
+# JSON under /api/, the site's own page elsewhere (portal/core/views.py).
+handler404 = "portal.core.views.page_not_found"
+
 urlpatterns = [
+    # Both admin logins lock out after ADMIN_LOGIN_RATE failed attempts per IP
+    # and per username (portal/accounts/admin_login.py); before their includes
+    # so that these win.
+    path("django-admin/login/", admin_login_locked_out(admin.site.login)),
     path("django-admin/", admin.site.urls),
+    path("admin/login/", admin_login_locked_out(WagtailLoginView.as_view())),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include((api_v1, "api"))),
@@ -54,6 +64,9 @@ urlpatterns = [
     # Posting a comment is rate limited per member; the rest is xtd's own.
     path("comments/post/", rate_limited_comment_post, name="comments-post-comment"),
     re_path(r"^comments/api/", comments_api_disabled),
+    # comments-xtd gives each of its page views a ".json"-style twin that the
+    # views cannot take (a server error); only its JSON API used them.
+    re_path(r"^comments/.+\.[a-z0-9]+/?$", comments_api_disabled),
     path("comments/", include("django_comments_xtd.urls")),
 ]
 

@@ -37,6 +37,14 @@ class AccountAdapter(DefaultAccountAdapter):
         user.signup_source = user.signup_source or SignupSource.DIRECT
         return super().save_user(request, user, form, commit=commit)
 
+    def send_mail(self, template_prefix, email, context) -> None:
+        # Account emails (password reset, email confirmation) go out in the
+        # member's saved language, whichever language's page asked for them.
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language()
+        with translation.override(language):
+            super().send_mail(template_prefix, email, context)
+
     def get_login_redirect_url(self, request) -> str:
         return _session_redirect(request) or super().get_login_redirect_url(request)
 
@@ -45,6 +53,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request, provider, client_id=None):
+        """A provider without credentials is not offered on the login page, but
+        its URLs still exist: answer 404 there instead of a server error."""
+        from allauth.socialaccount.models import SocialApp
+        from django.http import Http404
+
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("This sign-in provider is not configured.") from None
+
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return getattr(settings, "ACCOUNT_SIGNUP_OPEN", True)
 

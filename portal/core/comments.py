@@ -52,7 +52,7 @@ def comments_enable(model) -> None:
 
 def rate_limited_comment_post(request, *args, **kwargs):
     """django-comments' post view behind a per-member rate limit."""
-    from django.http import HttpResponse
+    from django.shortcuts import render
     from django_comments.views.comments import post_comment
     from django_ratelimit.core import is_ratelimited
 
@@ -66,9 +66,8 @@ def rate_limited_comment_post(request, *args, **kwargs):
     ):
         from django.utils.translation import gettext
 
-        return HttpResponse(
-            gettext("You are commenting very fast. Please wait a minute."), status=429
-        )
+        message = gettext("You are commenting very fast. Please wait a minute.")
+        return render(request, "429.html", {"message": message}, status=429)
     return post_comment(request, *args, **kwargs)
 
 

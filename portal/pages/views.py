@@ -1,3 +1,5 @@
+import re
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,7 +27,11 @@ def search(request: HttpRequest) -> HttpResponse:
         locale = Locale.objects.filter(language_code=get_language()).first()
         if locale:
             pages = pages.filter(locale=locale)
-        results = pages.search(query)
+        # Words only: the SQLite full-text backend fails on quotes and
+        # operators in a query (fts5: syntax error), and no backend matches
+        # on punctuation anyway.
+        terms = " ".join(re.findall(r"\w+", query))
+        results = pages.search(terms) if terms else pages.none()
         Query.get(query).add_hit()
         paginator = Paginator(results, 10)
         try:

@@ -94,8 +94,11 @@ def test_question_list_filters_by_show_area_search_and_ordering(
     assert titles(search="final bill") == [solved.title]
     assert titles(ordering="new") == [unanswered.title, solved.title]
     assert titles(ordering="unanswered") == [solved.title, unanswered.title]
-    # Unknown values fall back to the defaults rather than failing.
-    assert len(titles(ordering="random", show="everything")) == 2
+    # Unknown values are a 400 naming the filter, as on /api/v1/mentions/
+    # (the schema lists the values; a silent fallback hid a client's typo).
+    response = client.get(LIST, {"ordering": "random", "show": "everything"})
+    assert response.status_code == 400
+    assert "ordering" in response.json()
 
 
 def test_question_list_leaves_out_private_and_hidden_questions(

@@ -4,6 +4,7 @@ Each notification is keyed by (kind, event id, recipient), so a retried task
 never notifies anyone twice. Texts are written in the recipient's language.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ Category = Notification.Category
 def _send_once(user, *, kind: str, title, body: str = "", url, category) -> bool:
     if Notification.objects.filter(kind=kind, recipient=user).exists():
         return False
-    with translation.override(user.language or "en"):
+    with translation.override(user.language or settings.LANGUAGE_CODE):
         title_text = str(title() if callable(title) else title)
         link = url() if callable(url) else url
     return (

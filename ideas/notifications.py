@@ -4,6 +4,7 @@ Each notification is keyed by (kind, event id, recipient), so a retried task
 does not notify anyone twice.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -44,7 +45,7 @@ def status_change_notify(*, status_change_id: int) -> int:
         user = follow.user
         if user.pk in done:
             continue
-        with translation.override(user.language or "en"):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
             if change.is_status_change:
                 title = _("“%(idea)s” is now: %(status)s") % {
                     "idea": idea.title,
@@ -90,7 +91,7 @@ def comment_notify(*, comment_id: int) -> int:
         user = users.get(user_id)
         if user is None:
             continue
-        with translation.override(user.language or "en"):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
             if why == "reply":
                 title = _("%(name)s replied to you on “%(idea)s”")
             else:
@@ -123,7 +124,7 @@ def vote_burst_notify(*, burst_id: int) -> int:
     for user in staff:
         if user.pk in done:
             continue
-        with translation.override(user.language or "en"):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
             title = ngettext(
                 "Unusual voting on “%(idea)s”: %(n)d new accounts in %(m)d minute",
                 "Unusual voting on “%(idea)s”: %(n)d new accounts in %(m)d minutes",

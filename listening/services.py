@@ -286,7 +286,7 @@ def sources_alert_broken(*, now=None) -> list[int]:
         if not claimed:
             continue
         for user in staff:
-            with translation.override(user.language or "en"):
+            with translation.override(user.language or settings.LANGUAGE_CODE):
                 title = _("Source “%(name)s” has been failing") % {"name": source.name}
             notification_send(
                 recipient=user,

@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -284,21 +285,27 @@ def loop_prompt(*, idea, to_status: str) -> int:
     sent = 0
     from ideas.models import IdeaStatus
 
-    status_label = str(dict(IdeaStatus.choices).get(to_status, to_status))
     for user, count in linkers.items():
-        notification_send(
-            recipient=user,
-            kind="listening.close_loop",
-            title=_("Close the loop: “%(idea)s” is now %(status)s")
-            % {"idea": idea.title[:120], "status": status_label.lower()},
-            body=ngettext(
+        # Written in the linker's language, not in that of whoever changed
+        # the status.
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            status_label = str(dict(IdeaStatus.choices).get(to_status, to_status))
+            title = _("Close the loop: “%(idea)s” is now %(status)s") % {
+                "idea": idea.title[:120],
+                "status": status_label.lower(),
+            }
+            body = ngettext(
                 "You linked %(count)d social post to this idea. Let that "
                 "person know what happened.",
                 "You linked %(count)d social posts to this idea. Let those "
                 "people know what happened.",
                 count,
-            )
-            % {"count": count},
+            ) % {"count": count}
+        notification_send(
+            recipient=user,
+            kind="listening.close_loop",
+            title=title,
+            body=body,
             url=reverse("listening_inbox:loop", args=[idea.pk]),
         )
         sent += 1

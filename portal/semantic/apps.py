@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SemanticConfig(AppConfig):
@@ -10,4 +11,4 @@ class SemanticConfig(AppConfig):
 
     name = "portal.semantic"
     label = "semantic"
-    verbose_name = "Semantic search"
+    verbose_name = _("Semantic search")

@@ -59,3 +59,24 @@ def shot():
         return path
 
     return take
+
+
+@pytest.fixture
+def ideas_index(home):
+    """The published ideas index page, under the English home page."""
+    from ideas.pages import IdeasIndexPage
+
+    index = IdeasIndexPage(title="Ideas", slug="ideas")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    return index
+
+
+@pytest.fixture(scope="session")
+def semantic_model():
+    """Load the embedding model once, before any page needs it: on a busy
+    machine the first load takes longer than a browser step may wait (the
+    inbox's link suggestions and the similar-ideas box query it)."""
+    from portal.semantic.embedding import model_available
+
+    model_available()

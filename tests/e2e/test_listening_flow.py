@@ -14,7 +14,15 @@ from listening.models import (
     SentimentLabel,
     Tracker,
 )
-from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory
+
+from .helpers import (
+    admin_settled,
+    import_report,
+    log_in,
+    log_in_admin,
+    upload_export,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +45,7 @@ HANDLE = "@annabel@mastodon.social"
 def _log_in_admin(page, url, user):
     # Straight to Listening: earlier transactional tests flush the page tree
     # that the admin dashboard explores.
-    page.goto(f"{url}/admin/login/?next=/admin/listening/imports/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state()
+    log_in_admin(page, url, user, "/admin/listening/imports/")
 
 
 def _open_listening(page, item):
@@ -49,30 +53,6 @@ def _open_listening(page, item):
     page.get_by_role("button", name="Listening").click()
     page.get_by_role("link", name=item, exact=True).click()
     page.wait_for_load_state()
-
-
-def _settled(page):
-    """Wait for the admin's slide-in messages to finish, for the screenshot."""
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.messages')].every(m =>
-            m.getAnimations({subtree: true}).every(a => a.playState !== 'running'))"""
-    )
-
-
-def _report(page) -> dict:
-    rows = page.locator("#import-status table").first.locator("tr")
-    return {
-        rows.nth(i).locator("th").inner_text(): rows.nth(i).locator("td").inner_text()
-        for i in range(rows.count())
-    }
-
-
-def _upload(page, path):
-    page.get_by_label("File").set_input_files(str(path))
-    page.get_by_label("Column mapping").select_option("generic")
-    page.get_by_role("button", name="Import", exact=True).click()
-    page.wait_for_load_state()
-    page.wait_for_selector("#import-status[data-status=done]")
 
 
 def test_import_correct_and_erase_as_staff(page, live_server, tmp_path, shot):
@@ -88,10 +68,10 @@ def test_import_correct_and_erase_as_staff(page, live_server, tmp_path, shot):
     _log_in_admin(page, url, staff)
     _open_listening(page, "Imports")
     assert page.url.endswith("/admin/listening/imports/")
-    _upload(page, export)
+    upload_export(page, export)
     assert re.search(r"/admin/listening/imports/\d+/$", page.url)
     assert page.get_by_text("“november-export.csv” is being imported.").is_visible()
-    assert _report(page) == {
+    assert import_report(page) == {
         "Rows read": "5",
         "Imported": "2",
         "Duplicates (already imported)": "1",
@@ -103,13 +83,13 @@ def test_import_correct_and_erase_as_staff(page, live_server, tmp_path, shot):
     assert rejected.locator("tbody tr").count() == 1
     assert rejected.locator("tbody td").nth(0).inner_text() == "4"  # header is 1
     assert rejected.locator("tbody td").nth(1).inner_text() == "No id."
-    _settled(page)
+    admin_settled(page)
     shot(page, "40-listening-import-report")
 
     # The same file again stores nothing new.
     _open_listening(page, "Imports")
-    _upload(page, export)
-    report = _report(page)
+    upload_export(page, export)
+    report = import_report(page)
     assert report["Imported"] == "0"
     assert report["Duplicates (already imported)"] == "3"
     assert ImportJob.objects.count() == 2
@@ -145,7 +125,7 @@ def test_import_correct_and_erase_as_staff(page, live_server, tmp_path, shot):
     assert "Vonk solar panels look great" in scripted.inner_text()
     assert "alert" not in scripted.inner_html()
     assert not Mention.objects.filter(text__contains="<").exists()
-    _settled(page)
+    admin_settled(page)
     shot(page, "41-listening-mention-corrected")
 
     # 3. Erase everything about one handle, after a preview.
@@ -169,7 +149,7 @@ def test_import_correct_and_erase_as_staff(page, live_server, tmp_path, shot):
     assert "Ticket 4711" in log_row.inner_text()
     assert HANDLE not in page.content()
     assert PrivacyRequest.objects.get().mentions == 1
-    _settled(page)
+    admin_settled(page)
     shot(page, "42-listening-privacy-erased")
 
     _open_listening(page, "Mentions")
@@ -181,18 +161,15 @@ def test_import_correct_and_erase_as_staff(page, live_server, tmp_path, shot):
 def test_member_is_kept_out_of_imports(page, live_server, shot):
     url = live_server.url
     member = UserFactory(username="e2e-member", display_name="Noor")
-    page.goto(f"{url}/en/accounts/login/")
-    page.get_by_label("Email:").fill(member.email)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.locator(".layout-main button[type=submit]").click()
-    page.wait_for_load_state()
+    log_in(page, url, member.email)
+    # Signed in on the site (whichever page the message lands on).
+    assert page.get_by_role("button", name="Log out").count()
 
     page.goto(f"{url}/admin/listening/imports/")
-    assert page.get_by_text("Successfully signed in as e2e-member.").count()
     # Wagtail sends people without admin access to its sign-in page.
     assert page.url.split("?")[0] == f"{url}/admin/login/"
     assert page.get_by_text("You do not have permission to access the admin.").count()
     assert page.locator("input[type=file]").count() == 0
     assert page.get_by_role("heading", name="Imports").count() == 0
-    _settled(page)
+    admin_settled(page)
     shot(page, "43-listening-member-kept-out")

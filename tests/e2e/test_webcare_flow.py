@@ -23,7 +23,9 @@ from listening.models import (
 )
 from listening.services import mention_upsert_batch
 from portal.notifications.models import Notification
-from tests.factories import PASSWORD, StaffFactory, make_idea
+from tests.factories import StaffFactory, make_idea
+
+from .helpers import log_in_admin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -44,14 +46,6 @@ def _post(n: int, text: str, handle: str) -> RawMention:
         posted_at=timezone.now(),
         raw={"id": str(1000 + n)},
     )
-
-
-def _log_in_admin(page, url, user, next_url):
-    page.goto(f"{url}/admin/login/?next={next_url}")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture
@@ -78,7 +72,7 @@ def test_triage_reply_link_invite_join_publish_launch_and_close_the_loop(
     assert mention.intent == "idea"
 
     # Triage: the inbox shows it with its SLA clock; "a" assigns it to me.
-    _log_in_admin(page, live_server.url, staff, "/admin/listening/inbox/")
+    log_in_admin(page, live_server.url, staff, "/admin/listening/inbox/")
     row = page.locator("tbody tr").first
     assert "solar yield per hour" in row.inner_text()
     assert re.search(r"due in|overdue", row.inner_text(), re.I)
@@ -203,7 +197,7 @@ def test_an_opt_out_survives_a_re_import_and_the_refusal_says_why(
         mention_upsert_batch(source=community, raw_mentions=[_post(7, text, kim)])
     mention = Mention.objects.get()
 
-    _log_in_admin(page, live_server.url, staff, f"/admin/listening/inbox/{mention.pk}/")
+    log_in_admin(page, live_server.url, staff, f"/admin/listening/inbox/{mention.pk}/")
     page.get_by_role("button", name="Offer invitation").click()
     page.wait_for_load_state()
     # Said at the top of the page and in the invitation section.

@@ -20,20 +20,21 @@ class SiteLocaleMiddleware(LocaleMiddleware):
 
 
 class NullCharacterMiddleware:
-    """Refuse a URL whose path or query string holds a NUL character.
+    """Refuse a query string that holds a NUL character.
 
     PostgreSQL cannot store or compare text with NUL in it: psycopg raises
     before the query is sent, so a filter such as ?focus_area=%00 would be a
     500 on PostgreSQL and an empty result on SQLite. Form and serializer
     fields already refuse NUL in bodies (ProhibitNullCharactersValidator);
-    this covers the query parameters that views read directly.
+    this covers the query parameters that views read directly. (A NUL in
+    the path matches no route but a view's own, which treats it as unknown.)
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any(
+        if any(
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
